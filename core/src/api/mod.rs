@@ -1,0 +1,4 @@
+//! The ExaBGP text API: command parser, and the JSON / text encoders of what is
+//! written to API processes (reference §3–§5).
+
+pub mod json;

@@ -1,0 +1,1 @@
+//! The RFC 4271 §8 session state machine, one per neighbor.

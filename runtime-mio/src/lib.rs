@@ -1,0 +1,1 @@
+//! mio runtime (in progress)
