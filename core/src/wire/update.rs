@@ -36,3 +36,16 @@ pub struct Update {
     pub mp_reach: Option<MpReach>,
     pub mp_unreach: Option<MpUnreach>,
 }
+
+impl Update {
+    /// Decode an UPDATE body (the 19-byte header already stripped).
+    pub fn decode(body: &[u8], ctx: &super::CodecContext) -> Result<Update, super::DecodeError> {
+        let _ = (body, ctx);
+        Err(super::DecodeError::new(3, 1, bytes::Bytes::new(), "UPDATE decoding not written yet"))
+    }
+
+    /// Append the UPDATE body (no header) to `out`.
+    pub fn encode_body(&self, ctx: &super::CodecContext, out: &mut bytes::BytesMut) {
+        let _ = (ctx, out);
+    }
+}
