@@ -1,1 +1,699 @@
-//! mio runtime (in progress)
+//! The default oxbgp runtime: one thread, one mio event loop (ExaBGP's select
+//! model) driving the sans-IO core.
+//!
+//! The loop owns every file descriptor: BGP sockets, listeners, API process pipes
+//! and a signal self-pipe. It turns readiness into core [`Input`]s, executes the
+//! core's [`Output`]s, and sleeps until the core's next deadline.
+
+pub mod process;
+pub mod signal;
+pub mod socket;
+
+use bytes::{Bytes, BytesMut};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use oxbgp_core::config::Config;
+use oxbgp_core::io::{Control, Event, ProcessSignal};
+use oxbgp_core::{ConnId, Input, Instant, Output, ProcId, Settings, Speaker};
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Reloads the configuration when a signal asks for it (the runtime reads files;
+/// the core only applies the result).
+pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
+
+const SIGNAL_TOKEN: Token = Token(0);
+/// How long pending writes may take to drain once the core asked to exit.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+/// How long a killed process gets between SIGTERM and SIGKILL at exit.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+
+enum Source {
+    Conn(ConnId),
+    Listener(usize),
+    ProcOut(ProcId),
+    ProcErr(ProcId),
+    ProcIn(ProcId),
+}
+
+struct Conn {
+    stream: TcpStream,
+    token: Token,
+    connecting: bool,
+    out: VecDeque<Bytes>,
+    closing: bool,
+}
+
+pub struct Runtime {
+    poll: Poll,
+    speaker: Speaker,
+    origin: std::time::Instant,
+    sources: HashMap<Token, Source>,
+    next_token: usize,
+    conns: HashMap<ConnId, Conn>,
+    listeners: Vec<TcpListener>,
+    next_incoming: u64,
+    processes: HashMap<ProcId, (process::Process, [Token; 3])>,
+    signals: signal::Signals,
+    inputs: VecDeque<Input>,
+    exit_code: Option<i32>,
+    reloader: Option<Reloader>,
+}
+
+impl Runtime {
+    pub fn new(
+        config: Config,
+        settings: Settings,
+        reloader: Option<Reloader>,
+    ) -> io::Result<Runtime> {
+        let poll = Poll::new()?;
+        let mut signals = signal::Signals::install()?;
+        poll.registry()
+            .register(&mut signals.receiver, SIGNAL_TOKEN, Interest::READABLE)?;
+        let origin = std::time::Instant::now();
+        let speaker = Speaker::new(config, settings, Instant::ZERO);
+        Ok(Runtime {
+            poll,
+            speaker,
+            origin,
+            sources: HashMap::new(),
+            next_token: 1,
+            conns: HashMap::new(),
+            listeners: Vec::new(),
+            next_incoming: ConnId::INCOMING_BASE,
+            processes: HashMap::new(),
+            signals,
+            inputs: VecDeque::new(),
+            exit_code: None,
+            reloader,
+        })
+    }
+
+    fn now(&self) -> Instant {
+        Instant::from_nanos(self.origin.elapsed().as_nanos() as u64)
+    }
+
+    fn token(&mut self, source: Source) -> Token {
+        let t = Token(self.next_token);
+        self.next_token += 1;
+        self.sources.insert(t, source);
+        t
+    }
+
+    /// Run until the core asks to exit; returns the exit code.
+    pub fn run(mut self) -> io::Result<i32> {
+        let mut events = Events::with_capacity(1024);
+        let mut deadline = self.drain();
+        loop {
+            if let Some(code) = self.exit_code {
+                self.finish();
+                return Ok(code);
+            }
+            let now = self.now();
+            let timeout = if deadline == Instant::NEVER {
+                None
+            } else {
+                // Round up to the next millisecond: epoll counts in ms and an early
+                // wake-up would only spin.
+                let d = deadline.saturating_since(now);
+                Some(d + Duration::from_micros(999))
+            };
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+            for ev in events.iter() {
+                self.dispatch(
+                    ev.token(),
+                    ev.is_readable() || ev.is_read_closed(),
+                    ev.is_writable(),
+                    ev.is_error(),
+                );
+            }
+            if self.inputs.is_empty() {
+                self.inputs.push_back(Input::Tick);
+            }
+            deadline = self.drain();
+        }
+    }
+
+    /// Feed queued inputs to the core and execute its outputs until it is idle.
+    fn drain(&mut self) -> Instant {
+        loop {
+            if let Some(input) = self.inputs.pop_front() {
+                let now = self.now();
+                self.speaker.handle_input(now, input);
+            }
+            let deadline = loop {
+                match self.speaker.poll_output() {
+                    Output::Timeout(t) => break t,
+                    o => self.execute(o),
+                }
+            };
+            if self.inputs.is_empty() {
+                return deadline;
+            }
+        }
+    }
+
+    fn execute(&mut self, out: Output) {
+        match out {
+            Output::Connect {
+                conn,
+                remote,
+                local,
+                options,
+            } => match socket::connect(remote, local, &options) {
+                Ok((stream, warnings)) => {
+                    for w in warnings {
+                        log::error!("neighbor {}: {}", remote.ip(), w);
+                    }
+                    let mut stream = TcpStream::from_std(stream);
+                    let token = self.token(Source::Conn(conn));
+                    if let Err(e) = self.poll.registry().register(
+                        &mut stream,
+                        token,
+                        Interest::READABLE | Interest::WRITABLE,
+                    ) {
+                        self.inputs.push_back(Input::ConnectFailed {
+                            conn,
+                            reason: e.to_string(),
+                        });
+                        return;
+                    }
+                    self.conns.insert(
+                        conn,
+                        Conn {
+                            stream,
+                            token,
+                            connecting: true,
+                            out: VecDeque::new(),
+                            closing: false,
+                        },
+                    );
+                }
+                Err(e) => {
+                    log::debug!("connect to {remote} failed: {e}");
+                    self.inputs.push_back(Input::ConnectFailed {
+                        conn,
+                        reason: e.to_string(),
+                    });
+                }
+            },
+            Output::Listen { addr, options } => match socket::listen(addr, &options) {
+                Ok((l, warnings)) => {
+                    for w in warnings {
+                        log::error!("listener {addr}: {w}");
+                    }
+                    let mut l = TcpListener::from_std(l);
+                    let idx = self.listeners.len();
+                    let token = self.token(Source::Listener(idx));
+                    match self
+                        .poll
+                        .registry()
+                        .register(&mut l, token, Interest::READABLE)
+                    {
+                        Ok(()) => {
+                            log::info!("listening for BGP on {addr}");
+                            self.listeners.push(l);
+                        }
+                        Err(e) => self.inputs.push_back(Input::ListenFailed {
+                            addr,
+                            reason: e.to_string(),
+                        }),
+                    }
+                }
+                Err(e) => {
+                    log::error!("could not listen on {addr}: {e}");
+                    self.inputs.push_back(Input::ListenFailed {
+                        addr,
+                        reason: e.to_string(),
+                    });
+                }
+            },
+            Output::Transmit { conn, data } => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.out.push_back(data);
+                    if !c.connecting {
+                        self.flush_conn(conn);
+                    }
+                }
+            }
+            Output::Close { conn } => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.closing = true;
+                    if c.out.is_empty() || c.connecting {
+                        self.drop_conn(conn, "closed".into());
+                    }
+                }
+            }
+            Output::Spawn {
+                process: id,
+                name,
+                argv,
+                cwd,
+                env,
+            } => match process::spawn(&name, &argv, cwd.as_deref(), &env) {
+                Ok(mut p) => {
+                    let pid = p.child.id();
+                    let t_out = self.token(Source::ProcOut(id));
+                    let t_err = self.token(Source::ProcErr(id));
+                    let t_in = self.token(Source::ProcIn(id));
+                    let reg = self.poll.registry();
+                    if let Some(s) = p.stdout.as_mut() {
+                        let _ = reg.register(s, t_out, Interest::READABLE);
+                    }
+                    if let Some(s) = p.stderr.as_mut() {
+                        let _ = reg.register(s, t_err, Interest::READABLE);
+                    }
+                    if let Some(s) = p.stdin.as_mut() {
+                        let _ = reg.register(s, t_in, Interest::WRITABLE);
+                    }
+                    log::info!("started process {name} (pid {pid})");
+                    self.processes.insert(id, (p, [t_out, t_err, t_in]));
+                    self.inputs
+                        .push_back(Input::ProcessStarted { process: id, pid });
+                }
+                Err(e) => {
+                    log::error!("could not start process {name} ({}): {e}", argv.join(" "));
+                    self.inputs.push_back(Input::ProcessSpawnFailed {
+                        process: id,
+                        reason: e.to_string(),
+                    });
+                }
+            },
+            Output::WriteProcess { process: id, data } => {
+                if let Some((p, _)) = self.processes.get_mut(&id) {
+                    if !p.write(data) {
+                        log::warn!("process {}: its input pipe is closed", p.name);
+                    }
+                }
+            }
+            Output::Kill {
+                process: id,
+                signal,
+            } => {
+                if let Some((p, _)) = self.processes.get(&id) {
+                    p.signal(match signal {
+                        ProcessSignal::Terminate => libc::SIGTERM,
+                        ProcessSignal::Kill => libc::SIGKILL,
+                    });
+                }
+            }
+            Output::Event(e) => log_event(&e),
+            Output::Exit { code } => self.exit_code = Some(code),
+            Output::Timeout(_) => {}
+        }
+    }
+
+    fn dispatch(&mut self, token: Token, readable: bool, writable: bool, error: bool) {
+        if token == SIGNAL_TOKEN {
+            for sig in self.signals.drain() {
+                self.on_signal(sig);
+            }
+            return;
+        }
+        let source = match self.sources.get(&token) {
+            Some(Source::Conn(c)) => Source::Conn(*c),
+            Some(Source::Listener(i)) => Source::Listener(*i),
+            Some(Source::ProcOut(p)) => Source::ProcOut(*p),
+            Some(Source::ProcErr(p)) => Source::ProcErr(*p),
+            Some(Source::ProcIn(p)) => Source::ProcIn(*p),
+            None => return,
+        };
+        match source {
+            Source::Conn(id) => self.on_conn(id, readable, writable, error),
+            Source::Listener(i) => self.on_accept(i),
+            Source::ProcOut(id) => {
+                let Some((p, _)) = self.processes.get_mut(&id) else {
+                    return;
+                };
+                let r = p.read_stdout();
+                for line in r.lines {
+                    self.inputs
+                        .push_back(Input::ProcessLine { process: id, line });
+                }
+                if r.too_long {
+                    log::error!("process {}: line longer than 1 MiB, stopping it", p.name);
+                    p.signal(libc::SIGTERM);
+                }
+                if r.eof {
+                    if let Some(mut s) = p.stdout.take() {
+                        let _ = self.poll.registry().deregister(&mut s);
+                    }
+                    self.reap();
+                }
+            }
+            Source::ProcErr(id) => {
+                let Some((p, _)) = self.processes.get_mut(&id) else {
+                    return;
+                };
+                let r = p.read_stderr();
+                for line in r.lines {
+                    log::warn!("process {}: {}", p.name, line);
+                }
+                if r.eof {
+                    if let Some(mut s) = p.stderr.take() {
+                        let _ = self.poll.registry().deregister(&mut s);
+                    }
+                }
+            }
+            Source::ProcIn(id) => {
+                if let Some((p, _)) = self.processes.get_mut(&id) {
+                    p.flush();
+                }
+            }
+        }
+    }
+
+    fn on_signal(&mut self, sig: libc::c_int) {
+        match sig {
+            libc::SIGTERM | libc::SIGINT | libc::SIGHUP => {
+                log::info!("signal {sig}: shutting down");
+                self.inputs.push_back(Input::Control(Control::Shutdown));
+            }
+            libc::SIGUSR1 | libc::SIGUSR2 | libc::SIGALRM => {
+                let Some(reload) = self.reloader.as_mut() else {
+                    log::warn!("signal {sig}: no configuration to reload");
+                    return;
+                };
+                match reload() {
+                    Ok(cfg) => {
+                        let cfg = Box::new(cfg);
+                        log::info!("signal {sig}: reloading the configuration");
+                        self.inputs.push_back(Input::Control(match sig {
+                            libc::SIGUSR1 => Control::Reload(cfg),
+                            libc::SIGUSR2 => Control::ReloadAll(cfg),
+                            _ => Control::Restart(cfg),
+                        }));
+                    }
+                    // A bad file keeps the running configuration (ExaBGP rolls back).
+                    Err(e) => log::error!("reload failed, keeping the running configuration: {e}"),
+                }
+            }
+            libc::SIGCHLD => self.reap(),
+            _ => {}
+        }
+    }
+
+    /// Collect exited children and tell the core.
+    fn reap(&mut self) {
+        let mut gone = Vec::new();
+        for (id, (p, _)) in self.processes.iter_mut() {
+            if let Ok(Some(status)) = p.child.try_wait() {
+                gone.push((*id, status.code()));
+            }
+        }
+        for (id, code) in gone {
+            if let Some((mut p, tokens)) = self.processes.remove(&id) {
+                // Forward what is still in the pipes before reporting the exit.
+                let r = p.read_stdout();
+                for line in r.lines {
+                    self.inputs
+                        .push_back(Input::ProcessLine { process: id, line });
+                }
+                for line in p.read_stderr().lines {
+                    log::warn!("process {}: {}", p.name, line);
+                }
+                let reg = self.poll.registry();
+                if let Some(s) = p.stdout.as_mut() {
+                    let _ = reg.deregister(s);
+                }
+                if let Some(s) = p.stderr.as_mut() {
+                    let _ = reg.deregister(s);
+                }
+                if let Some(s) = p.stdin.as_mut() {
+                    let _ = reg.deregister(s);
+                }
+                for t in tokens {
+                    self.sources.remove(&t);
+                }
+                log::info!("process {} exited ({:?})", p.name, code);
+                self.inputs.push_back(Input::ProcessExited {
+                    process: id,
+                    status: code,
+                });
+            }
+        }
+    }
+
+    fn on_accept(&mut self, idx: usize) {
+        loop {
+            let Some(l) = self.listeners.get(idx) else {
+                return;
+            };
+            match l.accept() {
+                Ok((mut stream, remote)) => {
+                    let id = ConnId(self.next_incoming);
+                    self.next_incoming += 1;
+                    let local = stream
+                        .local_addr()
+                        .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
+                    let token = self.token(Source::Conn(id));
+                    if self
+                        .poll
+                        .registry()
+                        .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+                        .is_err()
+                    {
+                        continue;
+                    }
+                    let _ = stream.set_nodelay(true);
+                    self.conns.insert(
+                        id,
+                        Conn {
+                            stream,
+                            token,
+                            connecting: false,
+                            out: VecDeque::new(),
+                            closing: false,
+                        },
+                    );
+                    log::debug!("incoming connection from {remote}");
+                    self.inputs.push_back(Input::Connected {
+                        conn: id,
+                        local,
+                        remote,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log::warn!("accept failed: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_conn(&mut self, id: ConnId, readable: bool, writable: bool, error: bool) {
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
+        if c.connecting {
+            if !(writable || error || readable) {
+                return;
+            }
+            // A non-blocking connect finished: success iff there is a peer address.
+            match (c.stream.take_error(), c.stream.peer_addr()) {
+                (Ok(None), Ok(remote)) => {
+                    c.connecting = false;
+                    let _ = c.stream.set_nodelay(true);
+                    let local = c
+                        .stream
+                        .local_addr()
+                        .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
+                    self.inputs.push_back(Input::Connected {
+                        conn: id,
+                        local,
+                        remote,
+                    });
+                    if c.closing {
+                        self.drop_conn(id, "closed".into());
+                        return;
+                    }
+                    if !c.out.is_empty() {
+                        self.flush_conn(id);
+                    }
+                }
+                (Ok(Some(e)), _) | (Err(e), _) => {
+                    self.forget_conn(id);
+                    self.inputs.push_back(Input::ConnectFailed {
+                        conn: id,
+                        reason: e.to_string(),
+                    });
+                    return;
+                }
+                (Ok(None), Err(e)) => {
+                    if e.kind() == io::ErrorKind::NotConnected && !error {
+                        return; // spurious wake-up, still connecting
+                    }
+                    self.forget_conn(id);
+                    self.inputs.push_back(Input::ConnectFailed {
+                        conn: id,
+                        reason: e.to_string(),
+                    });
+                    return;
+                }
+            }
+        }
+        if writable {
+            self.flush_conn(id);
+        }
+        if readable {
+            self.read_conn(id);
+        }
+    }
+
+    fn read_conn(&mut self, id: ConnId) {
+        let mut closed: Option<String> = None;
+        {
+            let Some(c) = self.conns.get_mut(&id) else {
+                return;
+            };
+            let mut buf = BytesMut::with_capacity(65536);
+            loop {
+                let start = buf.len();
+                buf.resize(start + 16384, 0);
+                match c.stream.read(&mut buf[start..]) {
+                    Ok(0) => {
+                        buf.truncate(start);
+                        closed = Some("connection closed by peer".into());
+                        break;
+                    }
+                    Ok(n) => {
+                        buf.truncate(start + n);
+                        if buf.len() >= 262_144 {
+                            self.inputs.push_back(Input::Received {
+                                conn: id,
+                                data: buf.split().freeze(),
+                            });
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        buf.truncate(start);
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+                    Err(e) => {
+                        buf.truncate(start);
+                        closed = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            if !buf.is_empty() {
+                self.inputs.push_back(Input::Received {
+                    conn: id,
+                    data: buf.freeze(),
+                });
+            }
+        }
+        if let Some(reason) = closed {
+            self.forget_conn(id);
+            self.inputs.push_back(Input::Closed { conn: id, reason });
+        }
+    }
+
+    fn flush_conn(&mut self, id: ConnId) {
+        let mut failed = None;
+        {
+            let Some(c) = self.conns.get_mut(&id) else {
+                return;
+            };
+            while let Some(front) = c.out.front_mut() {
+                match c.stream.write(front) {
+                    Ok(n) if n == front.len() => {
+                        c.out.pop_front();
+                    }
+                    Ok(n) => bytes::Buf::advance(front, n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        failed = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            if failed.is_none() && c.out.is_empty() && c.closing {
+                failed = Some("closed".into());
+                let _ = c.stream.shutdown(std::net::Shutdown::Both);
+            }
+        }
+        if let Some(reason) = failed {
+            self.drop_conn(id, reason);
+        }
+    }
+
+    fn forget_conn(&mut self, id: ConnId) {
+        if let Some(mut c) = self.conns.remove(&id) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
+            self.sources.remove(&c.token);
+        }
+    }
+
+    fn drop_conn(&mut self, id: ConnId, reason: String) {
+        if self.conns.contains_key(&id) {
+            self.forget_conn(id);
+            self.inputs.push_back(Input::Closed { conn: id, reason });
+        }
+    }
+
+    /// Exit path: flush pending socket writes (bounded), then stop children.
+    fn finish(&mut self) {
+        let end = std::time::Instant::now() + EXIT_GRACE;
+        let mut events = Events::with_capacity(64);
+        while std::time::Instant::now() < end
+            && self
+                .conns
+                .values()
+                .any(|c| !c.out.is_empty() && !c.connecting)
+        {
+            let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+            for id in ids {
+                self.flush_conn(id);
+            }
+            let _ = self.poll.poll(&mut events, Some(Duration::from_millis(10)));
+        }
+        for c in self.conns.values() {
+            let _ = c.stream.shutdown(std::net::Shutdown::Both);
+        }
+        // No zombie left behind: SIGTERM, a grace period, then SIGKILL.
+        for (p, _) in self.processes.values_mut() {
+            let _ = p.flush();
+            p.signal(libc::SIGTERM);
+        }
+        let end = std::time::Instant::now() + KILL_GRACE;
+        while std::time::Instant::now() < end
+            && self
+                .processes
+                .values_mut()
+                .any(|(p, _)| matches!(p.child.try_wait(), Ok(None)))
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for (p, _) in self.processes.values_mut() {
+            if matches!(p.child.try_wait(), Ok(None)) {
+                p.signal(libc::SIGKILL);
+                let _ = p.child.wait();
+            }
+        }
+    }
+}
+
+fn log_event(e: &Event) {
+    match e {
+        Event::StateChanged { peer, from, to } => log::debug!("neighbor {peer}: {from} -> {to}"),
+        Event::SessionUp { peer } => log::info!("neighbor {peer} up"),
+        Event::SessionDown { peer, reason } => log::info!("neighbor {peer} down - {reason}"),
+        Event::Warning { message } => log::warn!("{message}"),
+    }
+}
+
+/// Convenience: build and run a runtime.
+pub fn run(config: Config, settings: Settings, reloader: Option<Reloader>) -> io::Result<i32> {
+    Runtime::new(config, settings, reloader)?.run()
+}

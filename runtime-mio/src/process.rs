@@ -1,0 +1,219 @@
+//! API processes: spawned with stdin/stdout/stderr pipes in their own process
+//! group; stdout is split into lines for the core, stderr is forwarded line by line
+//! into our log tagged with the process name (never mixed with our own output),
+//! and writes to stdin go through a bounded queue so a helper that never reads
+//! can not stall the daemon (ExaBGP wedges there: issues #932, #1034).
+
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+
+/// Bytes we keep queued for one process before dropping output for it.
+pub const MAX_QUEUED: usize = 64 * 1024 * 1024;
+/// A partial line longer than this kills the process (as ExaBGP: 1 MiB).
+pub const MAX_LINE: usize = 1024 * 1024;
+
+pub struct Process {
+    pub name: String,
+    pub child: Child,
+    pub stdin: Option<mio::unix::pipe::Sender>,
+    pub stdout: Option<mio::unix::pipe::Receiver>,
+    pub stderr: Option<mio::unix::pipe::Receiver>,
+    out_partial: Vec<u8>,
+    err_partial: Vec<u8>,
+    queue: VecDeque<Bytes>,
+    queued: usize,
+    overflow_logged: bool,
+}
+
+pub fn spawn(
+    name: &str,
+    argv: &[String],
+    cwd: Option<&str>,
+    env: &[(String, String)],
+) -> io::Result<Process> {
+    let (prog, args) = argv
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
+    let mut cmd = Command::new(prog);
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("TERM", "dumb")
+        .env_remove("exabgp_cli_pipe")
+        // Own process group, as ExaBGP (setpgrp): a ^C on our terminal is ours to
+        // relay, and the whole group can be signalled.
+        .process_group(0);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd.spawn()?;
+    let stdin = child.stdin.take().map(mio::unix::pipe::Sender::from);
+    let stdout = child.stdout.take().map(mio::unix::pipe::Receiver::from);
+    let stderr = child.stderr.take().map(mio::unix::pipe::Receiver::from);
+    for s in stdin.iter() {
+        s.set_nonblocking(true)?;
+    }
+    for r in stdout.iter().chain(stderr.iter()) {
+        r.set_nonblocking(true)?;
+    }
+    Ok(Process {
+        name: name.to_string(),
+        child,
+        stdin,
+        stdout,
+        stderr,
+        out_partial: Vec::new(),
+        err_partial: Vec::new(),
+        queue: VecDeque::new(),
+        queued: 0,
+        overflow_logged: false,
+    })
+}
+
+/// What reading a pipe produced.
+pub struct ReadResult {
+    pub lines: Vec<String>,
+    pub eof: bool,
+    pub too_long: bool,
+}
+
+fn read_lines(pipe: &mut mio::unix::pipe::Receiver, partial: &mut Vec<u8>) -> ReadResult {
+    let mut res = ReadResult {
+        lines: Vec::new(),
+        eof: false,
+        too_long: false,
+    };
+    let mut buf = [0u8; 16384];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => {
+                res.eof = true;
+                break;
+            }
+            Ok(n) => {
+                let mut chunk = &buf[..n];
+                while let Some(i) = chunk.iter().position(|b| *b == b'\n') {
+                    partial.extend_from_slice(&chunk[..i]);
+                    let line = String::from_utf8_lossy(partial).trim_end().to_string();
+                    res.lines.push(line);
+                    partial.clear();
+                    chunk = &chunk[i + 1..];
+                }
+                partial.extend_from_slice(chunk);
+                if partial.len() > MAX_LINE {
+                    res.too_long = true;
+                    partial.clear();
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => {
+                res.eof = true;
+                break;
+            }
+        }
+    }
+    if res.eof && !partial.is_empty() {
+        res.lines
+            .push(String::from_utf8_lossy(partial).trim_end().to_string());
+        partial.clear();
+    }
+    res
+}
+
+impl Process {
+    pub fn read_stdout(&mut self) -> ReadResult {
+        match self.stdout.as_mut() {
+            Some(p) => read_lines(p, &mut self.out_partial),
+            None => ReadResult {
+                lines: Vec::new(),
+                eof: true,
+                too_long: false,
+            },
+        }
+    }
+
+    pub fn read_stderr(&mut self) -> ReadResult {
+        match self.stderr.as_mut() {
+            Some(p) => read_lines(p, &mut self.err_partial),
+            None => ReadResult {
+                lines: Vec::new(),
+                eof: true,
+                too_long: false,
+            },
+        }
+    }
+
+    /// Queue bytes for the process's stdin and write what the pipe takes now.
+    /// Returns false once the pipe is broken.
+    pub fn write(&mut self, data: Bytes) -> bool {
+        if self.stdin.is_none() {
+            return false;
+        }
+        if self.queued + data.len() > MAX_QUEUED {
+            if !self.overflow_logged {
+                log::error!(
+                    "process {} does not read its input: {} bytes queued, dropping further output to it",
+                    self.name,
+                    self.queued
+                );
+                self.overflow_logged = true;
+            }
+            return true;
+        }
+        self.queued += data.len();
+        self.queue.push_back(data);
+        self.flush()
+    }
+
+    /// Write queued bytes until the pipe would block. False once broken.
+    pub fn flush(&mut self) -> bool {
+        let Some(stdin) = self.stdin.as_mut() else {
+            return false;
+        };
+        while let Some(front) = self.queue.front_mut() {
+            match stdin.write(front) {
+                Ok(n) => {
+                    self.queued -= n;
+                    if n == front.len() {
+                        self.queue.pop_front();
+                    } else {
+                        bytes::Buf::advance(front, n);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.stdin = None;
+                    self.queue.clear();
+                    self.queued = 0;
+                    return false;
+                }
+            }
+        }
+        if self.overflow_logged && self.queued == 0 {
+            log::warn!("process {} reads its input again", self.name);
+            self.overflow_logged = false;
+        }
+        true
+    }
+
+    pub fn has_pending_writes(&self) -> bool {
+        !self.queue.is_empty()
+    }
+
+    pub fn signal(&self, sig: libc::c_int) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: kill(2) on the pid of a child we still own (not yet reaped).
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Signals through a self-pipe: the handler only writes the signal number into a
+//! non-blocking pipe (async-signal-safe); the event loop reads it like any fd.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    let fd = WRITE_FD.load(Ordering::Relaxed);
+    if fd >= 0 {
+        let b = sig as u8;
+        // SAFETY: write(2) is async-signal-safe; a full pipe just drops the byte.
+        unsafe {
+            libc::write(fd, &b as *const u8 as *const libc::c_void, 1);
+        }
+    }
+}
+
+/// The read end of the signal pipe, to register with mio.
+pub struct Signals {
+    pub receiver: mio::unix::pipe::Receiver,
+    _sender: mio::unix::pipe::Sender,
+}
+
+/// The signals the daemon reacts to (reference §8.4).
+pub const HANDLED: [libc::c_int; 7] = [
+    libc::SIGTERM,
+    libc::SIGINT,
+    libc::SIGHUP,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+    libc::SIGCHLD,
+];
+
+impl Signals {
+    /// Install the handlers. Only one `Signals` may exist per process.
+    pub fn install() -> io::Result<Signals> {
+        let (sender, receiver) = mio::unix::pipe::new()?;
+        use std::os::fd::AsRawFd;
+        WRITE_FD.store(sender.as_raw_fd(), Ordering::Relaxed);
+        for sig in HANDLED {
+            // SAFETY: installing a handler that only calls write(2).
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as *const () as usize;
+                sa.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut sa.sa_mask);
+                if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+        }
+        // A helper closing its stdin must not kill us: EPIPE is handled per write.
+        // SAFETY: ignoring SIGPIPE is always sound.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        }
+        Ok(Signals {
+            receiver,
+            _sender: sender,
+        })
+    }
+
+    /// Signals received since the last call, in arrival order.
+    pub fn drain(&mut self) -> Vec<libc::c_int> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 64];
+        loop {
+            match self.receiver.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => out.extend(buf[..n].iter().map(|b| *b as libc::c_int)),
+                Err(_) => break,
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        WRITE_FD.store(-1, Ordering::Relaxed);
+    }
+}
