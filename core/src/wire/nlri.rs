@@ -5,6 +5,14 @@
 //! Families the codec does not structure yet are carried as [`Nlri::Raw`], so that
 //! nothing a peer sends is lost and it can be re-encoded byte for byte.
 
+mod codec;
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use codec::{
+    decode_nlri, decode_nlri_vec, encode_nlri, nlri_wire_len, NlriError, NlriLayout, WITHDRAW_LABEL,
+};
+
 use super::family::Family;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -56,14 +64,24 @@ impl Prefix {
                     return Err(PrefixError::LengthTooLong { len, max: 32 });
                 }
                 let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-                Ok(Prefix::V4 { addr: u32::from(a) & mask, len })
+                Ok(Prefix::V4 {
+                    addr: u32::from(a) & mask,
+                    len,
+                })
             }
             IpAddr::V6(a) => {
                 if len > 128 {
                     return Err(PrefixError::LengthTooLong { len, max: 128 });
                 }
-                let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
-                Ok(Prefix::V6 { addr: u128::from(a) & mask, len })
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - len)
+                };
+                Ok(Prefix::V6 {
+                    addr: u128::from(a) & mask,
+                    len,
+                })
             }
         }
     }
@@ -75,6 +93,8 @@ impl Prefix {
         }
     }
 
+    /// The prefix length in bits (not a collection length: no `is_empty`).
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> u8 {
         match *self {
             Prefix::V4 { len, .. } | Prefix::V6 { len, .. } => len,
@@ -144,7 +164,10 @@ pub type Label = u32;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Nlri {
     /// Unicast or multicast prefix (SAFI 1/2).
-    Prefix { prefix: Prefix, path_id: Option<u32> },
+    Prefix {
+        prefix: Prefix,
+        path_id: Option<u32>,
+    },
     /// Labelled prefix (SAFI 4, RFC 8277) or VPN prefix (SAFI 128, RFC 4364) when
     /// `rd` is present.
     Labeled {
@@ -159,6 +182,25 @@ pub enum Nlri {
 
 impl Nlri {
     pub fn prefix(prefix: Prefix) -> Nlri {
-        Nlri::Prefix { prefix, path_id: None }
+        Nlri::Prefix {
+            prefix,
+            path_id: None,
+        }
+    }
+
+    /// The RFC 7911 path identifier, if any.
+    pub fn path_id(&self) -> Option<u32> {
+        match self {
+            Nlri::Prefix { path_id, .. } | Nlri::Labeled { path_id, .. } => *path_id,
+            Nlri::Raw { .. } => None,
+        }
+    }
+
+    /// The IP prefix of a unicast, labelled or VPN NLRI.
+    pub fn ip_prefix(&self) -> Option<&Prefix> {
+        match self {
+            Nlri::Prefix { prefix, .. } | Nlri::Labeled { prefix, .. } => Some(prefix),
+            Nlri::Raw { .. } => None,
+        }
     }
 }

@@ -5,6 +5,26 @@
 //! transitive (RFC 4271 §5). MP_REACH_NLRI / MP_UNREACH_NLRI are not attributes
 //! here: they are structural parts of [`crate::wire::update::Update`].
 
+pub mod aggregator;
+pub mod aigp;
+pub mod as_path;
+pub mod cluster;
+mod codec;
+pub mod community;
+pub mod extended_community;
+pub mod large_community;
+pub mod local_pref;
+pub mod med;
+pub mod next_hop;
+pub mod origin;
+#[cfg(test)]
+mod tests;
+
+pub use codec::{
+    decode_attributes, default_flags, encode_attribute, encode_attributes, malformed_action,
+    put_header, AttributeIssue, DecodedAttributes, ErrorAction, Malformed,
+};
+
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
