@@ -1,4 +1,8 @@
 //! The ExaBGP text API: command parser, and the JSON / text encoders of what is
 //! written to API processes (reference §3–§5).
 
+pub mod decode;
 pub mod json;
+
+#[cfg(test)]
+mod decode_tests;

@@ -1,0 +1,461 @@
+//! The `"attribute": { ... }` object of an UPDATE (reference §4.4). Attributes
+//! come out in type-code order (the order `Attributes` keeps), NEXT_HOP never
+//! (it is the grouping key of the announcements).
+
+use super::extcommunity::push_extended_community;
+use super::{push_hex_0x, push_ipv4, push_str, push_u64};
+use crate::wire::attribute::{
+    flag, Aggregator, AsPath, Attribute, Attributes, RawAttribute, SegmentKind,
+};
+
+/// Write `"attribute": { ... }` for a non-empty attribute set. `error` is the
+/// RFC 7606 outcome ExaBGP reports as the last key (`"error": "treat-as-withdraw"`).
+pub(crate) fn write_attributes(out: &mut String, attrs: &Attributes, error: Option<&str>) {
+    out.push_str("\"attribute\": { ");
+    let mut first = true;
+    let has_aggregator = attrs.iter().any(|a| matches!(a, Attribute::Aggregator(_)));
+    for a in attrs.iter() {
+        let start = out.len();
+        if !first {
+            out.push_str(", ");
+        }
+        let wrote = write_attribute(out, a, has_aggregator);
+        if wrote {
+            first = false;
+        } else {
+            out.truncate(start);
+        }
+    }
+    if let Some(e) = error {
+        if !first {
+            out.push_str(", ");
+        }
+        out.push_str("\"error\": ");
+        push_str(out, e);
+    }
+    out.push_str(" }");
+}
+
+/// Write one `"key": value`; false when ExaBGP shows nothing for it.
+pub(crate) fn write_attribute(out: &mut String, a: &Attribute, has_aggregator: bool) -> bool {
+    match a {
+        Attribute::Origin(o) => {
+            out.push_str("\"origin\": \"");
+            out.push_str(o.name());
+            out.push('"');
+        }
+        Attribute::AsPath(p) => {
+            // An empty AS_PATH (iBGP) is not shown at all.
+            if p.segments.is_empty() {
+                return false;
+            }
+            out.push_str("\"as-path\": ");
+            push_as_path(out, p);
+        }
+        Attribute::NextHop(_) => return false,
+        Attribute::Med(v) => {
+            out.push_str("\"med\": ");
+            push_u64(out, *v as u64);
+        }
+        Attribute::LocalPref(v) => {
+            out.push_str("\"local-preference\": ");
+            push_u64(out, *v as u64);
+        }
+        Attribute::AtomicAggregate => out.push_str("\"atomic-aggregate\": true"),
+        Attribute::Aggregator(ag) => push_aggregator(out, ag),
+        Attribute::As4Aggregator(ag) => {
+            // With ASN4 negotiated ExaBGP reads AS4_AGGREGATOR as the aggregator;
+            // a real AGGREGATOR wins.
+            if has_aggregator {
+                return false;
+            }
+            push_aggregator(out, ag)
+        }
+        Attribute::Communities(cs) => {
+            // ExaBGP sorts communities (as integers, i.e. by high then low half).
+            let mut v: smallvec::SmallVec<[u32; 16]> = cs.iter().map(|c| c.0).collect();
+            v.sort_unstable();
+            out.push_str("\"community\": [ ");
+            for (i, c) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str("[ ");
+                push_u64(out, (c >> 16) as u64);
+                out.push_str(", ");
+                push_u64(out, (c & 0xffff) as u64);
+                out.push_str(" ]");
+            }
+            out.push_str(" ]");
+        }
+        Attribute::OriginatorId(ip) => {
+            out.push_str("\"originator-id\": \"");
+            push_ipv4(out, *ip);
+            out.push('"');
+        }
+        Attribute::ClusterList(ids) => {
+            out.push_str("\"cluster-list\": [ ");
+            for (i, ip) in ids.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('"');
+                push_ipv4(out, *ip);
+                out.push('"');
+            }
+            out.push_str(" ]");
+        }
+        Attribute::ExtendedCommunities(ecs) => {
+            // Sorted by their 8 octets, as ExaBGP does.
+            let mut v: smallvec::SmallVec<[[u8; 8]; 8]> = ecs.iter().map(|e| e.0).collect();
+            v.sort_unstable();
+            out.push_str("\"extended-community\": [ ");
+            for (i, e) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str("{ \"value\": ");
+                push_u64(out, u64::from_be_bytes(*e));
+                out.push_str(", \"string\": \"");
+                push_extended_community(out, e);
+                out.push_str("\" }");
+            }
+            out.push_str(" ]");
+        }
+        Attribute::As4Path(p) => {
+            // With ASN4 negotiated ExaBGP does not merge AS4_PATH: it shows it as
+            // a generic attribute holding the path's text form.
+            out.push_str("\"attribute-0x11-0xC0\": \"");
+            push_as_path_text(out, p);
+            out.push('"');
+        }
+        Attribute::Aigp(v) => {
+            out.push_str("\"aigp\": \"0x");
+            let _ = std::fmt::Write::write_fmt(out, format_args!("{v:016X}"));
+            out.push('"');
+        }
+        Attribute::LargeCommunities(ls) => {
+            let mut v: smallvec::SmallVec<[(u32, u32, u32); 8]> =
+                ls.iter().map(|l| (l.global, l.local1, l.local2)).collect();
+            v.sort_unstable();
+            out.push_str("\"large-community\": [ ");
+            for (i, (g, l1, l2)) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                // Sic: ExaBGP puts a space before the second comma.
+                out.push_str("[ ");
+                push_u64(out, *g as u64);
+                out.push_str(", ");
+                push_u64(out, *l1 as u64);
+                out.push_str(" , ");
+                push_u64(out, *l2 as u64);
+                out.push_str(" ]");
+            }
+            out.push_str(" ]");
+        }
+        Attribute::Raw(r) => return push_raw(out, r),
+    }
+    true
+}
+
+fn push_aggregator(out: &mut String, ag: &Aggregator) {
+    out.push_str("\"aggregator\": \"");
+    push_u64(out, ag.asn as u64);
+    out.push(':');
+    push_ipv4(out, ag.address);
+    out.push('"');
+}
+
+/// ExaBGP 5.0's positional object: `{"0": {"element": "as-sequence", "value": [1, 2]}}`.
+/// Confederation segments are labelled like their non-confed counterparts...
+/// except that ExaBGP labels both confed kinds `as-sequence` (observed).
+pub(crate) fn push_as_path(out: &mut String, p: &AsPath) {
+    out.push('{');
+    for (i, seg) in p.segments.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        push_u64(out, i as u64);
+        out.push_str("\": {\"element\": \"");
+        out.push_str(match seg.kind {
+            SegmentKind::Set => "as-set",
+            SegmentKind::Sequence | SegmentKind::ConfedSequence | SegmentKind::ConfedSet => {
+                "as-sequence"
+            }
+        });
+        out.push_str("\", \"value\": [");
+        for (j, asn) in seg.asns.iter().enumerate() {
+            if j > 0 {
+                out.push_str(", ");
+            }
+            push_u64(out, *asn as u64);
+        }
+        out.push_str("]}");
+    }
+    out.push('}');
+}
+
+/// The text form: sequences in `( )`, sets in `[ ]` (reference §4.4).
+pub(crate) fn push_as_path_text(out: &mut String, p: &AsPath) {
+    for (i, seg) in p.segments.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let (open, close) = match seg.kind {
+            SegmentKind::Sequence | SegmentKind::ConfedSequence => ("( ", " )"),
+            SegmentKind::Set | SegmentKind::ConfedSet => ("[ ", " ]"),
+        };
+        out.push_str(open);
+        for (j, asn) in seg.asns.iter().enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            push_u64(out, *asn as u64);
+        }
+        out.push_str(close);
+    }
+}
+
+/// Attributes kept as bytes. Known-but-unstructured ones get ExaBGP's key where
+/// we can render them; unknown optional transitive ones are shown generically
+/// with the Partial bit set (ExaBGP sets it when passing them on); unknown
+/// non-transitive ones are dropped by ExaBGP and so not shown.
+fn push_raw(out: &mut String, r: &RawAttribute) -> bool {
+    use crate::wire::attribute::code;
+    match r.code {
+        code::PMSI_TUNNEL => {
+            if let Some(s) = pmsi_string(&r.data) {
+                out.push_str("\"pmsi\": \"");
+                out.push_str(&s);
+                out.push('"');
+                return true;
+            }
+        }
+        code::MP_REACH_NLRI | code::MP_UNREACH_NLRI => return false,
+        _ => {}
+    }
+    if r.flags & flag::OPTIONAL != 0 && r.flags & flag::TRANSITIVE == 0 {
+        return false;
+    }
+    let flags = if r.flags & flag::TRANSITIVE != 0 {
+        r.flags | flag::PARTIAL
+    } else {
+        r.flags
+    };
+    let _ = std::fmt::Write::write_fmt(
+        out,
+        format_args!("\"attribute-0x{:02X}-0x{:02X}\": \"", r.code, flags),
+    );
+    push_hex_0x(out, &r.data);
+    out.push('"');
+    true
+}
+
+/// PMSI tunnel attribute (RFC 6514 §5): `pmsi:<type>:<flags>:<label>:<id hex>`.
+fn pmsi_string(d: &[u8]) -> Option<String> {
+    if d.len() < 5 {
+        return None;
+    }
+    let flags = d[0];
+    let kind = d[1];
+    let label = ((d[2] as u32) << 16 | (d[3] as u32) << 8 | d[4] as u32) >> 4;
+    let name = match kind {
+        0 => "notunnel".to_string(),
+        6 => "ingressreplication".to_string(),
+        k => k.to_string(),
+    };
+    let mut s = format!("pmsi:{name}:{flags}:{label}:");
+    push_hex_0x(&mut s, &d[5..]);
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::attribute::*;
+    use bytes::Bytes;
+    use smallvec::smallvec;
+    use std::net::Ipv4Addr;
+
+    fn render(attrs: Vec<Attribute>, error: Option<&str>) -> String {
+        let mut a = Attributes::new();
+        for x in attrs {
+            a.set(x);
+        }
+        let mut s = String::new();
+        write_attributes(&mut s, &a, error);
+        s
+    }
+
+    fn one(a: Attribute) -> String {
+        let mut s = String::new();
+        assert!(write_attribute(&mut s, &a, false));
+        s
+    }
+
+    #[test]
+    fn origin_med_local_pref_in_code_order() {
+        assert_eq!(
+            render(
+                vec![
+                    Attribute::LocalPref(100),
+                    Attribute::Med(200),
+                    Attribute::NextHop(Ipv4Addr::new(1, 2, 3, 4)),
+                    Attribute::Origin(Origin::Igp),
+                ],
+                None
+            ),
+            r#""attribute": { "origin": "igp", "med": 200, "local-preference": 100 }"#
+        );
+    }
+
+    #[test]
+    fn as_path_positional_object() {
+        let p = AsPath {
+            segments: smallvec![
+                AsPathSegment {
+                    kind: SegmentKind::Sequence,
+                    asns: smallvec![1, 2, 3]
+                },
+                AsPathSegment {
+                    kind: SegmentKind::Set,
+                    asns: smallvec![4]
+                },
+                AsPathSegment {
+                    kind: SegmentKind::ConfedSet,
+                    asns: smallvec![6]
+                },
+            ],
+        };
+        assert_eq!(
+            one(Attribute::AsPath(p)),
+            r#""as-path": {"0": {"element": "as-sequence", "value": [1, 2, 3]}, "1": {"element": "as-set", "value": [4]}, "2": {"element": "as-sequence", "value": [6]}}"#
+        );
+        let mut s = String::new();
+        assert!(!write_attribute(
+            &mut s,
+            &Attribute::AsPath(AsPath::default()),
+            false
+        ));
+    }
+
+    #[test]
+    fn atomic_aggregate_and_aggregator() {
+        assert_eq!(
+            one(Attribute::AtomicAggregate),
+            r#""atomic-aggregate": true"#
+        );
+        assert_eq!(
+            one(Attribute::Aggregator(Aggregator {
+                asn: 11141290,
+                address: Ipv4Addr::new(10, 10, 10, 10)
+            })),
+            r#""aggregator": "11141290:10.10.10.10""#
+        );
+    }
+
+    #[test]
+    fn communities_sorted_pairs() {
+        assert_eq!(
+            one(Attribute::Communities(vec![
+                Community(0x0001_0002),
+                Community(1),
+                Community(0x0001_0001)
+            ])),
+            r#""community": [ [ 0, 1 ], [ 1, 1 ], [ 1, 2 ] ]"#
+        );
+    }
+
+    #[test]
+    fn large_communities_sorted_with_exabgp_spacing() {
+        let l = |g, a, b| LargeCommunity {
+            global: g,
+            local1: a,
+            local2: b,
+        };
+        assert_eq!(
+            one(Attribute::LargeCommunities(vec![l(5, 2, 3), l(1, 1, 1)])),
+            r#""large-community": [ [ 1, 1 , 1 ], [ 5, 2 , 3 ] ]"#
+        );
+    }
+
+    #[test]
+    fn extended_communities_sorted_value_and_string() {
+        let e = |h: u64| ExtendedCommunity(h.to_be_bytes());
+        assert_eq!(
+            one(Attribute::ExtendedCommunities(vec![
+                e(0x8006_0000_0000_0000),
+                e(0x0002_FDE8_0000_0001)
+            ])),
+            r#""extended-community": [ { "value": 842122827661313, "string": "target:65000:1" }, { "value": 9225060886715039744, "string": "rate-limit:0" } ]"#
+        );
+    }
+
+    #[test]
+    fn originator_cluster_aigp() {
+        assert_eq!(
+            one(Attribute::OriginatorId(Ipv4Addr::new(1, 1, 1, 1))),
+            r#""originator-id": "1.1.1.1""#
+        );
+        assert_eq!(
+            one(Attribute::ClusterList(vec![
+                Ipv4Addr::new(3, 3, 3, 3),
+                Ipv4Addr::new(2, 2, 2, 2)
+            ])),
+            r#""cluster-list": [ "3.3.3.3", "2.2.2.2" ]"#
+        );
+        assert_eq!(one(Attribute::Aigp(100)), r#""aigp": "0x0000000000000064""#);
+    }
+
+    #[test]
+    fn as4_path_shown_as_generic_attribute() {
+        let p = AsPath {
+            segments: smallvec![AsPathSegment {
+                kind: SegmentKind::Sequence,
+                asns: smallvec![1, 2]
+            }],
+        };
+        assert_eq!(
+            one(Attribute::As4Path(p)),
+            r#""attribute-0x11-0xC0": "( 1 2 )""#
+        );
+    }
+
+    #[test]
+    fn unknown_attributes() {
+        let raw = |flags, code, d: &'static [u8]| {
+            Attribute::Raw(RawAttribute {
+                flags,
+                code,
+                data: Bytes::from_static(d),
+            })
+        };
+        assert_eq!(
+            one(raw(0xC0, 0x99, &[1, 2])),
+            r#""attribute-0x99-0xE0": "0x0102""#
+        );
+        assert_eq!(
+            one(raw(0x70, 0x99, &[0, 0, 0, 0x64])),
+            r#""attribute-0x99-0x70": "0x00000064""#
+        );
+        let mut s = String::new();
+        assert!(!write_attribute(&mut s, &raw(0x80, 0x99, &[1]), false));
+        assert_eq!(
+            one(raw(0xC0, 22, &[0, 0, 0, 0, 0, 10, 0, 0, 1])),
+            r#""pmsi": "pmsi:notunnel:0:0:0x0A000001""#
+        );
+    }
+
+    #[test]
+    fn error_is_last_key() {
+        assert_eq!(
+            render(
+                vec![Attribute::Origin(Origin::Igp)],
+                Some("treat-as-withdraw")
+            ),
+            r#""attribute": { "origin": "igp", "error": "treat-as-withdraw" }"#
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! One NLRI as a JSON element (reference §4.5).
+
+use super::{push_hex, push_ip, push_ipv4, push_u64};
+use crate::wire::family::Safi;
+use crate::wire::nlri::{Nlri, Prefix};
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+#[inline]
+pub(crate) fn push_prefix(out: &mut String, p: &Prefix) {
+    match *p {
+        Prefix::V4 { addr, len } => {
+            push_ipv4(out, Ipv4Addr::from(addr));
+            out.push('/');
+            push_u64(out, len as u64);
+        }
+        Prefix::V6 { .. } => {
+            push_ip(out, p.addr());
+            out.push('/');
+            push_u64(out, p.len() as u64);
+        }
+    }
+}
+
+fn push_path_id(out: &mut String, path_id: Option<u32>) {
+    if let Some(id) = path_id {
+        // RFC 7911 path identifiers are shown dotted, like a router-id.
+        out.push_str(", \"path-information\": \"");
+        push_ipv4(out, Ipv4Addr::from(id));
+        out.push('"');
+    }
+}
+
+/// Write one NLRI. `compact` is `exabgp.api.compact`: a prefix without path-id
+/// is then a bare string.
+pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) {
+    match n {
+        Nlri::Prefix { prefix, path_id } => {
+            if compact && path_id.is_none() {
+                out.push('"');
+                push_prefix(out, prefix);
+                out.push('"');
+                return;
+            }
+            out.push_str("{ \"nlri\": \"");
+            push_prefix(out, prefix);
+            out.push('"');
+            push_path_id(out, *path_id);
+            out.push_str(" }");
+        }
+        Nlri::Labeled {
+            prefix,
+            labels,
+            rd,
+            path_id,
+        } => {
+            out.push_str("{ \"nlri\": \"");
+            push_prefix(out, prefix);
+            out.push('"');
+            push_path_id(out, *path_id);
+            out.push_str(", \"label\": [ ");
+            for (i, l) in labels.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('[');
+                push_u64(out, *l as u64);
+                out.push(']');
+            }
+            out.push_str(" ]");
+            if let Some(rd) = rd {
+                let _ = write!(out, ", \"rd\": \"{rd}\"");
+            }
+            out.push_str(" }");
+        }
+        Nlri::Raw { family, data } => {
+            // The codec keeps a whole NLRI field of these families as one Raw
+            // value: split it into routes here (each renders as one element).
+            if family.safi == Safi::FLOW || family.safi == Safi::FLOW_VPN {
+                let mut first = true;
+                let mut ok = true;
+                for rule in split_flow(data) {
+                    match super::flow::FlowRule::decode(*family, rule) {
+                        Ok(r) => {
+                            if !first {
+                                out.push_str(", ");
+                            }
+                            first = false;
+                            r.write_json(out, None);
+                        }
+                        Err(_) => ok = false,
+                    }
+                }
+                if ok && !first {
+                    return;
+                }
+                if !first {
+                    out.push_str(", ");
+                }
+            } else if family.safi == Safi::EVPN {
+                let mut d: &[u8] = data;
+                let mut first = true;
+                while d.len() >= 2 {
+                    let n = 2 + d[1] as usize;
+                    let Some(route) = d.get(..n) else { break };
+                    if !first {
+                        out.push_str(", ");
+                    }
+                    first = false;
+                    super::evpn::write_evpn(out, route);
+                    d = &d[n..];
+                }
+                if d.is_empty() && !first {
+                    return;
+                }
+                if !first {
+                    out.push_str(", ");
+                }
+                out.push_str("{ \"raw\": \"");
+                push_hex(out, d);
+                out.push_str("\" }");
+                return;
+            }
+            // Families we cannot structure yet: the bytes, so nothing is hidden.
+            out.push_str("{ \"raw\": \"");
+            push_hex(out, data);
+            out.push_str("\" }");
+        }
+    }
+}
+
+/// Split a FlowSpec NLRI field into rules by their RFC 8955 §4.1 length
+/// (1 octet below 240, else 2 octets `0xfnnn`). Stops at a truncated rule.
+fn split_flow(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut d = data;
+    std::iter::from_fn(move || {
+        let (&h, rest) = d.split_first()?;
+        let (len, body) = if h < 0xf0 {
+            (h as usize, rest)
+        } else {
+            let (&l, rest2) = rest.split_first()?;
+            (((h as usize) & 0x0f) << 8 | l as usize, rest2)
+        };
+        let rule = body.get(..len)?;
+        d = &body[len..];
+        Some(rule)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::nlri::RouteDistinguisher;
+    use smallvec::smallvec;
+
+    fn r(n: Nlri, compact: bool) -> String {
+        let mut s = String::new();
+        write_nlri(&mut s, &n, compact);
+        s
+    }
+
+    #[test]
+    fn unicast_prefix_forms() {
+        let p = Prefix::truncating("10.0.0.0".parse().unwrap(), 24).unwrap();
+        assert_eq!(r(Nlri::prefix(p), false), r#"{ "nlri": "10.0.0.0/24" }"#);
+        assert_eq!(r(Nlri::prefix(p), true), r#""10.0.0.0/24""#);
+        assert_eq!(
+            r(
+                Nlri::Prefix {
+                    prefix: p,
+                    path_id: Some(1)
+                },
+                true
+            ),
+            r#"{ "nlri": "10.0.0.0/24", "path-information": "0.0.0.1" }"#
+        );
+        let p6 = Prefix::truncating("2001:db8::".parse().unwrap(), 32).unwrap();
+        assert_eq!(r(Nlri::prefix(p6), false), r#"{ "nlri": "2001:db8::/32" }"#);
+    }
+
+    #[test]
+    fn labelled_and_vpn() {
+        let p = Prefix::truncating("10.0.0.0".parse().unwrap(), 24).unwrap();
+        assert_eq!(
+            r(
+                Nlri::Labeled {
+                    prefix: p,
+                    labels: smallvec![100],
+                    rd: None,
+                    path_id: Some(1)
+                },
+                false
+            ),
+            r#"{ "nlri": "10.0.0.0/24", "path-information": "0.0.0.1", "label": [ [100] ] }"#
+        );
+        let rd = RouteDistinguisher([0, 0, 0xF7, 0x65, 0, 0, 0, 100]);
+        assert_eq!(
+            r(
+                Nlri::Labeled {
+                    prefix: p,
+                    labels: smallvec![110, 120],
+                    rd: Some(rd),
+                    path_id: None
+                },
+                false
+            ),
+            r#"{ "nlri": "10.0.0.0/24", "label": [ [110], [120] ], "rd": "63333:100" }"#
+        );
+    }
+}

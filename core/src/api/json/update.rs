@@ -1,0 +1,373 @@
+//! The `update` message (reference §4.3): attributes, announcements grouped by
+//! family then next hop, withdrawals grouped by family, and End-of-RIB markers.
+
+use super::attribute::write_attributes;
+use super::envelope::{begin, end, neighbor_begin, neighbor_content, neighbor_end};
+use super::nlri::write_nlri;
+use super::{push_ip, Envelope, Neighbor, Raw};
+use crate::wire::attribute::Attribute;
+use crate::wire::family::Family;
+use crate::wire::nlri::Nlri;
+use crate::wire::update::Update;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// Rendering options of an UPDATE.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct UpdateOptions<'a> {
+    /// `exabgp.api.compact`: prefixes without path-id as bare strings.
+    pub compact: bool,
+    /// RFC 7606 outcome shown as `"error": "..."` inside `attribute`
+    /// (`treat-as-withdraw`, `treat-as-withdraw due to med`, `discard`).
+    pub error: Option<&'a str>,
+    /// Raw header/body to print (api `packets`/`consolidate`).
+    pub raw: Option<Raw<'a>>,
+    /// A `"negotiated": {...}` object (already rendered) to append after
+    /// `message` (api `negotiated`, reference §4.3).
+    pub negotiated: Option<&'a str>,
+}
+
+/// The whole JSON document for an UPDATE.
+pub fn update(env: &Envelope<'_>, nb: &Neighbor, u: &Update, opts: &UpdateOptions<'_>) -> String {
+    let mut s = String::with_capacity(512);
+    write_update(&mut s, env, nb, u, opts);
+    s
+}
+
+/// Append the JSON document for an UPDATE to `out` (no newline).
+pub fn write_update(
+    out: &mut String,
+    env: &Envelope<'_>,
+    nb: &Neighbor,
+    u: &Update,
+    opts: &UpdateOptions<'_>,
+) {
+    begin(out, env, "update", true, opts.raw);
+    neighbor_begin(out, nb, true);
+    neighbor_content(out);
+    out.push_str("\"message\": ");
+    write_update_message(out, u, opts);
+    if let Some(n) = opts.negotiated {
+        out.push_str(", \"negotiated\": ");
+        out.push_str(n);
+    }
+    neighbor_end(out);
+    end(out);
+}
+
+/// The End-of-RIB family if `u` is an EoR marker (RFC 4724 §2): an empty UPDATE
+/// for IPv4 unicast, or one carrying only an empty MP_UNREACH_NLRI.
+pub fn end_of_rib(u: &Update) -> Option<Family> {
+    if !u.withdrawn.is_empty() || !u.announced.is_empty() || u.mp_reach.is_some() {
+        return None;
+    }
+    if !u.attributes.is_empty() {
+        return None;
+    }
+    match &u.mp_unreach {
+        None => Some(Family::IPV4_UNICAST),
+        Some(m) if m.nlri.is_empty() => Some(m.family),
+        Some(_) => None,
+    }
+}
+
+/// How ExaBGP names an AFI/SAFI in JSON (numbers when unknown).
+fn push_family_words(out: &mut String, f: Family, sep: &str) {
+    match f.afi.name() {
+        Some(a) => out.push_str(a),
+        None => {
+            let _ = write!(out, "{}", f.afi.0);
+        }
+    }
+    out.push_str(sep);
+    match f.safi.name() {
+        Some(s) => out.push_str(s),
+        None => {
+            let _ = write!(out, "{}", f.safi.0);
+        }
+    }
+}
+
+/// One announced group: its family, next hop, and NLRI.
+struct Group<'a> {
+    family: Family,
+    next_hop: Option<IpAddr>,
+    nlri: &'a [Nlri],
+}
+
+/// `{ "update": { ... } }` or `{ "eor": { ... } }`: the value of `"message"`.
+pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOptions<'_>) {
+    // The decoder already moved treat-as-withdraw NLRI to the withdrawals;
+    // ExaBGP also says so in the attributes.
+    let mut opts = *opts;
+    if opts.error.is_none() && u.treat_as_withdraw {
+        opts.error = Some("treat-as-withdraw");
+    }
+    let opts = &opts;
+    if opts.error.is_none() {
+        if let Some(f) = end_of_rib(u) {
+            out.push_str("{ \"eor\": { \"afi\" : \"");
+            push_family_words(out, f, "\", \"safi\" : \"");
+            out.push_str("\" } }");
+            return;
+        }
+    }
+    out.push_str("{ \"update\": { ");
+    let mut need_sep = false;
+    if !u.attributes.is_empty() || opts.error.is_some() {
+        write_attributes(out, &u.attributes, opts.error);
+        need_sep = true;
+    }
+
+    // Announcements: classic NLRI first, then MP_REACH_NLRI.
+    let classic_nh = u.attributes.iter().find_map(|a| match a {
+        Attribute::NextHop(ip) => Some(IpAddr::V4(*ip)),
+        _ => None,
+    });
+    let mut groups: [Option<Group<'_>>; 2] = [None, None];
+    if !u.announced.is_empty() {
+        groups[0] = Some(Group {
+            family: Family::IPV4_UNICAST,
+            next_hop: classic_nh,
+            nlri: &u.announced,
+        });
+    }
+    if let Some(mp) = &u.mp_reach {
+        if !mp.nlri.is_empty() {
+            groups[1] = Some(Group {
+                family: mp.family,
+                next_hop: mp.next_hops.first().copied(),
+                nlri: &mp.nlri,
+            });
+        }
+    }
+    let present: smallvec::SmallVec<[&Group<'_>; 2]> = groups.iter().flatten().collect();
+    if !present.is_empty() {
+        if need_sep {
+            out.push_str(", ");
+        }
+        need_sep = true;
+        out.push_str("\"announce\": { ");
+        let mut i = 0;
+        while i < present.len() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let fam = present[i].family;
+            out.push('"');
+            push_family_words(out, fam, " ");
+            out.push_str("\": { ");
+            // Consecutive groups of the same family share the family object;
+            // the same next hop shares the list.
+            let mut j = i;
+            let mut first_nh = true;
+            while j < present.len() && present[j].family == fam {
+                let nh = present[j].next_hop;
+                if !first_nh {
+                    out.push_str(", ");
+                }
+                first_nh = false;
+                out.push('"');
+                match nh {
+                    Some(ip) => push_ip(out, ip),
+                    None => out.push_str("no-nexthop"),
+                }
+                out.push_str("\": [ ");
+                let mut first = true;
+                while j < present.len() && present[j].family == fam && present[j].next_hop == nh {
+                    for n in present[j].nlri {
+                        if !first {
+                            out.push_str(", ");
+                        }
+                        first = false;
+                        write_nlri(out, n, opts.compact);
+                    }
+                    j += 1;
+                }
+                out.push_str(" ]");
+            }
+            out.push_str(" }");
+            i = j;
+        }
+        out.push_str(" }");
+    }
+
+    // Withdrawals: classic withdrawn routes first, then MP_UNREACH_NLRI.
+    let mut wgroups: smallvec::SmallVec<[(Family, &[Nlri]); 2]> = smallvec::SmallVec::new();
+    if !u.withdrawn.is_empty() {
+        wgroups.push((Family::IPV4_UNICAST, &u.withdrawn));
+    }
+    if let Some(mp) = &u.mp_unreach {
+        if !mp.nlri.is_empty() {
+            wgroups.push((mp.family, &mp.nlri));
+        }
+    }
+    if !wgroups.is_empty() {
+        if need_sep {
+            out.push_str(", ");
+        }
+        out.push_str("\"withdraw\": { ");
+        let mut i = 0;
+        while i < wgroups.len() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let fam = wgroups[i].0;
+            out.push('"');
+            push_family_words(out, fam, " ");
+            out.push_str("\": [ ");
+            let mut first = true;
+            while i < wgroups.len() && wgroups[i].0 == fam {
+                for n in wgroups[i].1 {
+                    if !first {
+                        out.push_str(", ");
+                    }
+                    first = false;
+                    write_nlri(out, n, opts.compact);
+                }
+                i += 1;
+            }
+            out.push_str(" ]");
+        }
+        out.push_str(" }");
+    }
+    out.push_str(" } }");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::attribute::{Attributes, Origin};
+    use crate::wire::nlri::Prefix;
+    use crate::wire::update::{MpReach, MpUnreach};
+    use std::net::Ipv4Addr;
+
+    fn env() -> Envelope<'static> {
+        Envelope {
+            time: 1.5,
+            host: "vm",
+            pid: 10,
+            ppid: 9,
+            counter: 1,
+        }
+    }
+
+    fn nb() -> Neighbor {
+        Neighbor {
+            local_address: "127.0.0.1".parse().unwrap(),
+            peer_address: "127.0.0.1".parse().unwrap(),
+            local_as: 65533,
+            peer_as: Some(65533),
+            router_id: Some(Ipv4Addr::new(10, 0, 0, 2)),
+            direction: super::super::Direction::In,
+        }
+    }
+
+    fn p(s: &str, l: u8) -> Nlri {
+        Nlri::prefix(Prefix::truncating(s.parse().unwrap(), l).unwrap())
+    }
+
+    #[test]
+    fn announce_exact_text() {
+        let mut a = Attributes::new();
+        a.set(Attribute::Origin(Origin::Igp));
+        a.set(Attribute::NextHop(Ipv4Addr::new(101, 1, 101, 1)));
+        a.set(Attribute::LocalPref(100));
+        let u = Update {
+            attributes: a,
+            announced: vec![p("1.1.0.0", 24), p("1.2.0.0", 24)],
+            ..Default::default()
+        };
+        assert_eq!(
+            update(&env(), &nb(), &u, &UpdateOptions::default()),
+            r#"{ "exabgp": "5.0.0", "time": 1.5, "host" : "vm", "pid" : 10, "ppid" : 9, "counter": 1, "type": "update", "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" }, "asn": { "local": 65533, "peer": 65533 }, "router-id": "10.0.0.2" , "direction": "in", "message": { "update": { "attribute": { "origin": "igp", "local-preference": 100 }, "announce": { "ipv4 unicast": { "101.1.101.1": [ { "nlri": "1.1.0.0/24" }, { "nlri": "1.2.0.0/24" } ] } } } } } }"#
+        );
+    }
+
+    #[test]
+    fn withdraw_only_has_no_attribute_object() {
+        let u = Update {
+            withdrawn: vec![p("10.2.0.0", 24)],
+            ..Default::default()
+        };
+        let mut s = String::new();
+        write_update_message(&mut s, &u, &UpdateOptions::default());
+        assert_eq!(
+            s,
+            r#"{ "update": { "withdraw": { "ipv4 unicast": [ { "nlri": "10.2.0.0/24" } ] } } }"#
+        );
+    }
+
+    #[test]
+    fn end_of_rib_markers() {
+        let mut s = String::new();
+        write_update_message(&mut s, &Update::default(), &UpdateOptions::default());
+        assert_eq!(s, r#"{ "eor": { "afi" : "ipv4", "safi" : "unicast" } }"#);
+        let u = Update {
+            mp_unreach: Some(MpUnreach {
+                family: Family::IPV4_FLOW,
+                nlri: vec![],
+            }),
+            ..Default::default()
+        };
+        s.clear();
+        write_update_message(&mut s, &u, &UpdateOptions::default());
+        assert_eq!(s, r#"{ "eor": { "afi" : "ipv4", "safi" : "flow" } }"#);
+    }
+
+    #[test]
+    fn mp_and_classic_groups_and_no_nexthop() {
+        let mut a = Attributes::new();
+        a.set(Attribute::Origin(Origin::Igp));
+        let u = Update {
+            attributes: a,
+            announced: vec![p("10.0.0.0", 8)],
+            mp_reach: Some(MpReach {
+                family: Family::IPV6_UNICAST,
+                next_hops: vec!["2001::1".parse().unwrap(), "fe80::1".parse().unwrap()],
+                nlri: vec![p("2001:db8::", 32)],
+            }),
+            mp_unreach: Some(MpUnreach {
+                family: Family::IPV6_UNICAST,
+                nlri: vec![p("2001:db9::", 32)],
+            }),
+            withdrawn: vec![p("10.9.0.0", 16)],
+            ..Default::default()
+        };
+        let mut s = String::new();
+        write_update_message(
+            &mut s,
+            &u,
+            &UpdateOptions {
+                error: Some("treat-as-withdraw"),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            s,
+            r#"{ "update": { "attribute": { "origin": "igp", "error": "treat-as-withdraw" }, "announce": { "ipv4 unicast": { "no-nexthop": [ { "nlri": "10.0.0.0/8" } ] }, "ipv6 unicast": { "2001::1": [ { "nlri": "2001:db8::/32" } ] } }, "withdraw": { "ipv4 unicast": [ { "nlri": "10.9.0.0/16" } ], "ipv6 unicast": [ { "nlri": "2001:db9::/32" } ] } } }"#
+        );
+    }
+
+    #[test]
+    fn same_family_from_classic_and_mp_shares_the_family_object() {
+        let mut a = Attributes::new();
+        a.set(Attribute::NextHop(Ipv4Addr::new(1, 1, 1, 1)));
+        let u = Update {
+            attributes: a,
+            announced: vec![p("10.0.0.0", 8)],
+            mp_reach: Some(MpReach {
+                family: Family::IPV4_UNICAST,
+                next_hops: vec!["2.2.2.2".parse().unwrap()],
+                nlri: vec![p("11.0.0.0", 8)],
+            }),
+            ..Default::default()
+        };
+        let mut s = String::new();
+        write_update_message(&mut s, &u, &UpdateOptions::default());
+        assert_eq!(
+            s,
+            r#"{ "update": { "attribute": {  }, "announce": { "ipv4 unicast": { "1.1.1.1": [ { "nlri": "10.0.0.0/8" } ], "2.2.2.2": [ { "nlri": "11.0.0.0/8" } ] } } } }"#
+        );
+    }
+}
