@@ -1,6 +1,10 @@
 //! Typed configuration: what `process`, `neighbor` and `template` sections mean
 //! once parsed, with ExaBGP's defaults applied (reference §1.3–§1.8, §2).
 
+use super::flow::FlowRoute;
+use super::l2vpn::VplsRoute;
+use super::mup::MupRoute;
+use super::mvpn::McastVpnRoute;
 use crate::wire::attribute::Attributes;
 use crate::wire::capability::AddPathMode;
 use crate::wire::family::{Afi, Family};
@@ -33,6 +37,11 @@ pub struct ProcessConfig {
     pub encoder: Encoder,
     /// Default true.
     pub respawn: bool,
+    /// Position of the program in `run` (for `validate_processes` errors).
+    #[serde(default)]
+    pub run_line: u32,
+    #[serde(default)]
+    pub run_column: u32,
 }
 
 /// `auto` or a number, for `local-as` / `peer-as`.
@@ -174,7 +183,23 @@ pub struct NeighborConfig {
     pub nexthop: Vec<(Family, Afi)>,
     pub capability: CapabilityConfig,
     pub api: Vec<ApiConfig>,
+    /// Unicast, multicast, labelled (nlri-mpls) and VPN (mpls-vpn) routes.
     pub routes: Vec<Route>,
+    /// `md5-base64 auto`: decide at use time whether the key is base64.
+    #[serde(default)]
+    pub md5_base64_auto: bool,
+    /// FlowSpec rules (`flow { }`, `announce { ipv4 { flow } }`).
+    #[serde(default)]
+    pub flows: Vec<FlowRoute>,
+    /// VPLS routes (`l2vpn { vpls }`, `announce { l2vpn { vpls } }`).
+    #[serde(default)]
+    pub vpls: Vec<VplsRoute>,
+    /// BGP-MUP routes (`announce { ipv4|ipv6 { mup } }`).
+    #[serde(default)]
+    pub mup: Vec<MupRoute>,
+    /// MCAST-VPN routes (`announce { ipv4|ipv6 { mcast-vpn } }`).
+    #[serde(default)]
+    pub mcast_vpn: Vec<McastVpnRoute>,
 }
 
 impl NeighborConfig {
@@ -212,6 +237,11 @@ impl NeighborConfig {
             capability: CapabilityConfig::default(),
             api: Vec::new(),
             routes: Vec::new(),
+            md5_base64_auto: false,
+            flows: Vec::new(),
+            vpls: Vec::new(),
+            mup: Vec::new(),
+            mcast_vpn: Vec::new(),
         }
     }
 }
