@@ -1,2 +1,13 @@
 //! Routing information bases: the Adj-RIB-Out of each neighbor (what we announce),
 //! and the optional Adj-RIB-In (what we received, for `show adj-rib in`).
+//!
+//! * [`attrs`]: interned attribute sets (attributes + next hop) shared by routes.
+//! * [`out`]: the Adj-RIB-Out cache and pending-change queue (ExaBGP semantics).
+//! * [`encode`]: turning drained changes into UPDATE messages for one session.
+
+pub mod attrs;
+pub mod encode;
+pub mod out;
+
+pub use attrs::{AttrId, AttrTable, RouteAttributes};
+pub use out::{AdjRibOut, Batch};

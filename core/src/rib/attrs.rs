@@ -1,0 +1,57 @@
+//! Interned route attribute sets. Most tables share a handful of attribute sets
+//! among very many prefixes, so each route stores a 4-byte [`AttrId`] and the
+//! set itself is stored once. Lookups use a hash map; ids are handed out in
+//! insertion order, so nothing about output order depends on hashing.
+
+use crate::config::NextHop;
+use crate::wire::attribute::Attributes;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Index of an attribute set in its [`AttrTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AttrId(pub u32);
+
+/// What routes sharing an UPDATE must have in common: their path attributes
+/// (without NEXT_HOP) and their next hop as configured.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RouteAttributes {
+    pub attributes: Attributes,
+    pub next_hop: NextHop,
+}
+
+#[derive(Debug, Default)]
+pub struct AttrTable {
+    sets: Vec<Arc<RouteAttributes>>,
+    index: HashMap<Arc<RouteAttributes>, AttrId>,
+}
+
+impl AttrTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The id of `a`, adding it if new.
+    pub fn intern(&mut self, a: RouteAttributes) -> AttrId {
+        if let Some(id) = self.index.get(&a) {
+            return *id;
+        }
+        let id = AttrId(self.sets.len() as u32);
+        let a = Arc::new(a);
+        self.sets.push(a.clone());
+        self.index.insert(a, id);
+        id
+    }
+
+    pub fn get(&self, id: AttrId) -> &RouteAttributes {
+        &self.sets[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.sets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sets.is_empty()
+    }
+}

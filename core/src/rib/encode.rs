@@ -1,0 +1,296 @@
+//! From drained Adj-RIB-Out batches to UPDATE messages for one session, with
+//! the attributes ExaBGP adds or removes on send (reference §6.3, §11.15;
+//! ExaBGP `Attributes.pack`):
+//!
+//! * ORIGIN IGP when absent;
+//! * AS_PATH when absent: empty toward iBGP, `[local-as]` toward eBGP (a
+//!   configured AS_PATH is sent as is, without prepending);
+//! * LOCAL_PREF 100 toward iBGP when absent; never sent toward eBGP;
+//! * NEXT_HOP only when the next hop is IPv4 (whatever the family: MP routes
+//!   with an IPv4 next hop carry it too, as the corpus shows);
+//! * `next-hop self`: the session's local address, or the router-id for an
+//!   IPv4 route on an IPv6 session.
+//!
+//! IPv4 unicast routes with an IPv4 next hop use the classic NLRI field; every
+//! other route uses MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760).
+
+use super::attrs::RouteAttributes;
+use super::out::{AdjRibOut, Batch};
+use crate::config::NextHop;
+use crate::fsm::Negotiated;
+use crate::wire::attribute::{
+    code, AsPath, AsPathSegment, Attribute, Attributes, Origin, SegmentKind,
+};
+use crate::wire::family::{Afi, Family};
+use crate::wire::nlri::Nlri;
+use crate::wire::update::{MpReach, MpUnreach, Update};
+use crate::wire::{CodecContext, Message, HEADER_LEN};
+use bytes::{Bytes, BytesMut};
+use smallvec::smallvec;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// What the encoder needs to know about the session it writes for.
+#[derive(Clone, Debug)]
+pub struct Outbound<'a> {
+    pub negotiated: &'a Negotiated,
+    /// Our end of the TCP connection (for `next-hop self`).
+    pub local_address: IpAddr,
+    pub router_id: Ipv4Addr,
+}
+
+/// The End-of-RIB marker of `family` (RFC 4724 §2): an empty UPDATE for IPv4
+/// unicast, an UPDATE with an empty MP_UNREACH_NLRI otherwise (ExaBGP writes the
+/// attribute with the extended-length flag: `90 0F 0003 AFI SAFI`).
+pub fn end_of_rib(family: Family) -> Bytes {
+    let mut v = Vec::with_capacity(30);
+    v.extend_from_slice(&[0xFF; 16]);
+    if family == Family::IPV4_UNICAST {
+        v.extend_from_slice(&[0x00, 0x17, 0x02, 0, 0, 0, 0]);
+    } else {
+        v.extend_from_slice(&[0x00, 0x1E, 0x02, 0, 0, 0, 7, 0x90, 0x0F, 0, 3]);
+        v.extend_from_slice(&family.afi.0.to_be_bytes());
+        v.push(family.safi.0);
+    }
+    Bytes::from(v)
+}
+
+/// Resolve a configured next hop for this session; None = none to send, Err =
+/// the route cannot be sent on this session.
+pub fn resolve_next_hop(
+    nh: NextHop,
+    family: Family,
+    out: &Outbound<'_>,
+) -> Result<Option<IpAddr>, String> {
+    match nh {
+        NextHop::None => Ok(None),
+        NextHop::Ip(ip) => Ok(Some(ip)),
+        NextHop::SelfAddress => {
+            let same = matches!(
+                (family.afi, out.local_address),
+                (Afi::IPV4, IpAddr::V4(_)) | (Afi::IPV6, IpAddr::V6(_))
+            );
+            if same {
+                Ok(Some(out.local_address))
+            } else if family.afi == Afi::IPV4 {
+                Ok(Some(IpAddr::V4(out.router_id)))
+            } else {
+                Err(format!(
+                    "use of \"next-hop self\": the route ({family}) does not have the same family as the BGP tcp session ({})",
+                    out.local_address
+                ))
+            }
+        }
+    }
+}
+
+/// The attribute set actually sent for `a` on this session (without MP
+/// attributes), and the resolved next hop.
+pub fn finalize(
+    a: &RouteAttributes,
+    family: Family,
+    out: &Outbound<'_>,
+) -> Result<(Attributes, Option<IpAddr>), String> {
+    let nh = resolve_next_hop(a.next_hop, family, out)?;
+    let n = out.negotiated;
+    let ibgp = n.is_ibgp();
+    let mut attrs = a.attributes.clone();
+    if attrs.get(code::ORIGIN).is_none() {
+        attrs.set(Attribute::Origin(Origin::Igp));
+    }
+    if attrs.get(code::AS_PATH).is_none() {
+        let path = if ibgp {
+            AsPath::default()
+        } else {
+            AsPath {
+                segments: smallvec![AsPathSegment {
+                    kind: SegmentKind::Sequence,
+                    asns: smallvec![n.local_as],
+                }],
+            }
+        };
+        attrs.set(Attribute::AsPath(path));
+    }
+    if ibgp {
+        if attrs.get(code::LOCAL_PREF).is_none() {
+            attrs.set(Attribute::LocalPref(100));
+        }
+    } else {
+        attrs.remove(code::LOCAL_PREF);
+    }
+    match nh {
+        Some(IpAddr::V4(v4)) => attrs.set(Attribute::NextHop(v4)),
+        _ => {
+            attrs.remove(code::NEXT_HOP);
+        }
+    }
+    Ok((attrs, nh))
+}
+
+/// Encoded size of one NLRI in an UPDATE (an estimate that errs on the large
+/// side for families the codec keeps raw).
+fn nlri_size(n: &Nlri, family: Family, ctx: &CodecContext) -> usize {
+    let path = if ctx.add_path_send.contains(&family) {
+        4
+    } else {
+        0
+    };
+    match n {
+        Nlri::Prefix { prefix, .. } => path + 1 + prefix.wire_octets(),
+        Nlri::Labeled {
+            prefix, labels, rd, ..
+        } => {
+            path + 1
+                + 3 * labels.len().max(1)
+                + if rd.is_some() { 8 } else { 0 }
+                + prefix.wire_octets()
+        }
+        Nlri::Raw { data, .. } => path + 2 + data.len(),
+    }
+}
+
+fn encode_update(u: Update, ctx: &CodecContext) -> Bytes {
+    let mut b = BytesMut::new();
+    Message::Update(u).encode(ctx, &mut b);
+    b.freeze()
+}
+
+/// Split `nlri` into UPDATEs built by `make`, each within the session's
+/// maximum message size.
+fn pack(
+    nlri: Vec<Nlri>,
+    family: Family,
+    ctx: &CodecContext,
+    make: impl Fn(Vec<Nlri>) -> Update,
+    msgs: &mut Vec<Bytes>,
+) {
+    let mut base = BytesMut::new();
+    make(Vec::new()).encode_body(ctx, &mut base);
+    // One octet of slack: the MP attributes grow a length octet past 255.
+    let budget = ctx.max_message.saturating_sub(HEADER_LEN + base.len() + 1);
+    let mut chunk = Vec::new();
+    let mut used = 0;
+    for n in nlri {
+        let s = nlri_size(&n, family, ctx);
+        if s > budget {
+            log::error!("can not pack one NLRI in an UPDATE ({family})");
+            continue;
+        }
+        if used + s > budget && !chunk.is_empty() {
+            msgs.push(encode_update(make(std::mem::take(&mut chunk)), ctx));
+            used = 0;
+        }
+        used += s;
+        chunk.push(n);
+    }
+    if !chunk.is_empty() {
+        msgs.push(encode_update(make(chunk), ctx));
+    }
+}
+
+/// UPDATE messages (whole, header included) for `batches` on this session.
+/// Routes of families the session did not negotiate are dropped, as ExaBGP does.
+pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec<Bytes> {
+    let ctx = &out.negotiated.ctx;
+    let families = &out.negotiated.families;
+    let mut msgs = Vec::new();
+    let mut finalized: HashMap<(super::AttrId, Family), Option<(Attributes, Option<IpAddr>)>> =
+        HashMap::new();
+    for b in batches {
+        match b {
+            Batch::Withdraw { family, nlri } => {
+                if !families.contains(&family) {
+                    continue;
+                }
+                if family == Family::IPV4_UNICAST {
+                    pack(
+                        nlri,
+                        family,
+                        ctx,
+                        |n| Update {
+                            withdrawn: n,
+                            ..Update::default()
+                        },
+                        &mut msgs,
+                    );
+                } else {
+                    pack(
+                        nlri,
+                        family,
+                        ctx,
+                        |n| Update {
+                            mp_unreach: Some(MpUnreach { family, nlri: n }),
+                            ..Update::default()
+                        },
+                        &mut msgs,
+                    );
+                }
+            }
+            Batch::Announce { family, attr, nlri } => {
+                if !families.contains(&family) {
+                    continue;
+                }
+                let fin = finalized.entry((attr, family)).or_insert_with(|| {
+                    match finalize(rib.attributes(attr), family, out) {
+                        Ok(f) => Some(f),
+                        Err(e) => {
+                            log::error!("{e}");
+                            None
+                        }
+                    }
+                });
+                let Some((attrs, nh)) = fin.as_ref() else {
+                    continue;
+                };
+                let classic = family == Family::IPV4_UNICAST && matches!(nh, Some(IpAddr::V4(_)));
+                if classic {
+                    pack(
+                        nlri,
+                        family,
+                        ctx,
+                        |n| Update {
+                            attributes: attrs.clone(),
+                            announced: n,
+                            ..Update::default()
+                        },
+                        &mut msgs,
+                    );
+                } else {
+                    let next_hops: Vec<IpAddr> = nh.iter().copied().collect();
+                    pack(
+                        nlri,
+                        family,
+                        ctx,
+                        |n| Update {
+                            attributes: attrs.clone(),
+                            mp_reach: Some(MpReach {
+                                family,
+                                next_hops: next_hops.clone(),
+                                nlri: n,
+                            }),
+                            ..Update::default()
+                        },
+                        &mut msgs,
+                    );
+                }
+            }
+        }
+    }
+    msgs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_of_rib_bytes() {
+        let v4 = end_of_rib(Family::IPV4_UNICAST);
+        assert_eq!(&v4[16..], &[0x00, 0x17, 0x02, 0, 0, 0, 0]);
+        let v6 = end_of_rib(Family::IPV6_UNICAST);
+        assert_eq!(
+            &v6[16..],
+            &[0x00, 0x1E, 0x02, 0, 0, 0, 7, 0x90, 0x0F, 0, 3, 0, 2, 1]
+        );
+    }
+}

@@ -1,0 +1,571 @@
+//! The top-level sans-IO object: all neighbors, processes and timers of a daemon.
+//!
+//! [`Speaker`] owns one [`Peer`] per configured neighbor. Inputs are routed to
+//! the peer owning the connection; sessions report [`SessionEvent`]s that the
+//! speaker turns into [`Output`]s; after every input the Adj-RIB-Outs of
+//! established peers are flushed and the exit condition of `tcp.attempts` is
+//! checked. API processes (issue #4) will hang off [`Speaker`] as well: their
+//! spawn requests go out at start and their commands feed the peers' RIBs.
+
+pub mod peer;
+
+#[cfg(test)]
+mod tests;
+
+pub use peer::Peer;
+
+use crate::config::Config;
+use crate::fsm::{notify, Session, SessionEvent, State};
+use crate::io::{ConnId, Control, Event, Input, Output, SocketOptions};
+use crate::rib::encode::{self, Outbound};
+use crate::settings::Settings;
+use crate::time::Instant;
+use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
+use crate::wire::{CodecContext, Message, Notification};
+use bytes::{Bytes, BytesMut};
+use std::collections::{HashSet, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+
+/// A whole BGP speaker. Feed it [`Input`]s with [`Speaker::handle_input`] and
+/// drain [`Speaker::poll_output`] until it yields [`Output::Timeout`].
+pub struct Speaker {
+    settings: Settings,
+    config: Config,
+    peers: Vec<Peer>,
+    /// Incoming connections refused (NOTIFICATION sent, close requested).
+    refused: HashSet<ConnId>,
+    next_conn: u64,
+    outputs: VecDeque<Output>,
+    now: Instant,
+    shutting_down: bool,
+    exited: bool,
+}
+
+fn encode_message(m: &Message) -> Bytes {
+    let mut b = BytesMut::new();
+    m.encode(&CodecContext::default(), &mut b);
+    b.freeze()
+}
+
+/// IPv4-mapped IPv6 addresses (dual-stack listeners) compare as IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
+    }
+}
+
+impl Speaker {
+    /// A speaker for `config`, started at `now`. Its first outputs are the
+    /// listeners, connections and processes the configuration asks for.
+    pub fn new(config: Config, settings: Settings, now: Instant) -> Speaker {
+        let peers = config
+            .neighbors
+            .iter()
+            .map(|n| Peer::new(n.clone(), now, &settings))
+            .collect();
+        let mut s = Speaker {
+            settings,
+            config,
+            peers,
+            refused: HashSet::new(),
+            next_conn: 1,
+            outputs: VecDeque::new(),
+            now,
+            shutting_down: false,
+            exited: false,
+        };
+        for ip in s.settings.tcp_bind.clone() {
+            s.outputs.push_back(Output::Listen {
+                addr: SocketAddr::new(ip, s.settings.tcp_port),
+                options: SocketOptions::default(),
+            });
+        }
+        for p in &s.peers {
+            if let Some(port) = p.config.listen {
+                let c = &p.config;
+                let ip = c
+                    .md5_ip
+                    .or(c.local_address)
+                    .unwrap_or(match c.peer_address {
+                        IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                        IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+                    });
+                let options = SocketOptions {
+                    ttl: None,
+                    min_ttl: c.incoming_ttl,
+                    md5: p.connect_options().md5,
+                    interface: None,
+                };
+                s.outputs.push_back(Output::Listen {
+                    addr: SocketAddr::new(ip, port),
+                    options,
+                });
+            }
+        }
+        s.after_input(now);
+        s
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn peers(&self) -> &[Peer] {
+        &self.peers
+    }
+
+    pub fn peers_mut(&mut self) -> &mut [Peer] {
+        &mut self.peers
+    }
+
+    pub fn handle_input(&mut self, now: Instant, input: Input) {
+        self.now = now;
+        if self.exited {
+            return;
+        }
+        match input {
+            Input::Tick => {}
+            Input::Connected {
+                conn,
+                local,
+                remote,
+            } => self.on_connected(now, conn, local, remote),
+            Input::ConnectFailed { conn, reason } => {
+                if let Some(i) = self.peers.iter().position(|p| p.connecting == Some(conn)) {
+                    log::info!(
+                        "connection to {} failed: {reason}",
+                        self.peers[i].remote_socket(&self.settings)
+                    );
+                    self.peers[i].connecting = None;
+                    self.set_state(i, State::Idle);
+                    self.schedule_reconnect(i, now);
+                }
+            }
+            Input::Received { conn, data } => {
+                if let Some(i) = self.session_peer(conn) {
+                    let mut ev = Vec::new();
+                    if let Some(s) = self.peers[i].session.as_mut() {
+                        s.receive(now, &data, &mut ev);
+                    }
+                    self.process(i, now, ev);
+                }
+            }
+            Input::Closed { conn, reason } => {
+                if self.refused.remove(&conn) {
+                    return self.after_input(now);
+                }
+                if let Some(i) = self.session_peer(conn) {
+                    log::info!("connection to {} closed: {reason}", self.peers[i].address());
+                    let mut ev = Vec::new();
+                    if let Some(s) = self.peers[i].session.as_mut() {
+                        s.close("closing connection", &mut ev);
+                    }
+                    self.process(i, now, ev);
+                } else if let Some(i) = self.peers.iter().position(|p| p.connecting == Some(conn)) {
+                    self.peers[i].connecting = None;
+                    self.schedule_reconnect(i, now);
+                }
+            }
+            Input::ListenFailed { addr, reason } => {
+                // ExaBGP exits with status 1 when it cannot listen.
+                let message = format!("could not listen on {addr}: {reason}");
+                log::error!("{message}");
+                self.outputs
+                    .push_back(Output::Event(Event::Warning { message }));
+                self.exit(1);
+            }
+            Input::ProcessStarted { .. }
+            | Input::ProcessSpawnFailed { .. }
+            | Input::ProcessLine { .. }
+            | Input::ProcessExited { .. } => {
+                // API processes: issue #4.
+                log::debug!("process input ignored (API processes not wired yet)");
+            }
+            Input::Control(c) => match c {
+                Control::Shutdown => self.shutdown(now),
+                Control::Reload(_) | Control::ReloadAll(_) | Control::Restart(_) => {
+                    log::warn!("configuration reload is not supported yet");
+                }
+                Control::Command(cmd) => {
+                    log::warn!("control command ignored (API not wired yet): {cmd}");
+                }
+            },
+        }
+        self.after_input(now);
+    }
+
+    pub fn poll_output(&mut self) -> Output {
+        if let Some(o) = self.outputs.pop_front() {
+            return o;
+        }
+        if self.exited {
+            return Output::Timeout(Instant::NEVER);
+        }
+        let d = self
+            .peers
+            .iter()
+            .map(|p| p.deadline())
+            .min()
+            .unwrap_or(Instant::NEVER);
+        Output::Timeout(d)
+    }
+
+    fn session_peer(&self, conn: ConnId) -> Option<usize> {
+        self.peers
+            .iter()
+            .position(|p| p.session.as_ref().is_some_and(|s| s.conn == conn))
+    }
+
+    fn set_state(&mut self, i: usize, to: State) {
+        let p = &mut self.peers[i];
+        if p.state != to {
+            let from = p.state;
+            p.state = to;
+            self.outputs.push_back(Output::Event(Event::StateChanged {
+                peer: p.address(),
+                from: from.name().into(),
+                to: to.name().into(),
+            }));
+        }
+    }
+
+    fn schedule_reconnect(&mut self, i: usize, now: Instant) {
+        let settings = &self.settings;
+        let p = &mut self.peers[i];
+        let wait = p.backoff.increase();
+        if self.shutting_down {
+            p.stopped = true;
+        } else if !p.is_active(settings) {
+            p.next_connect = Instant::NEVER;
+        } else if p.can_reconnect(settings) {
+            p.next_connect = now + wait;
+        } else {
+            log::info!(
+                "maximum connection attempts reached for {}, stopping the peer",
+                p.address()
+            );
+            p.stopped = true;
+            p.next_connect = Instant::NEVER;
+        }
+    }
+
+    fn refuse(&mut self, conn: ConnId, code: u8, subcode: u8, text: &str) {
+        let n = notify::with_text(code, subcode, Some(text));
+        self.outputs.push_back(Output::Transmit {
+            conn,
+            data: encode_message(&Message::Notification(n)),
+        });
+        self.outputs.push_back(Output::Close { conn });
+        self.refused.insert(conn);
+    }
+
+    fn on_connected(&mut self, now: Instant, conn: ConnId, local: SocketAddr, remote: SocketAddr) {
+        if !conn.is_incoming() {
+            let Some(i) = self.peers.iter().position(|p| p.connecting == Some(conn)) else {
+                // Not (or no longer) wanted, e.g. replaced by an incoming one.
+                self.outputs.push_back(Output::Close { conn });
+                return;
+            };
+            self.peers[i].connecting = None;
+            if self.peers[i].session.is_some() || self.shutting_down {
+                self.outputs.push_back(Output::Close { conn });
+                return;
+            }
+            self.start_session(i, now, conn, local, remote);
+            return;
+        }
+        let (rip, lip) = (canonical(remote.ip()), canonical(local.ip()));
+        let Some(i) = self.peers.iter().position(|p| p.accepts(rip, lip)) else {
+            log::info!("refusing connection from {remote}: no neighbor configured");
+            return self.refuse(conn, 6, 3, "no session configured for the peer");
+        };
+        if self.peers[i].stopped || self.shutting_down {
+            return self.refuse(conn, 6, 3, "no session configured for the peer");
+        }
+        // Collision handling (RFC 4271 §6.8 as ExaBGP applies it).
+        if let Some(s) = &self.peers[i].session {
+            match s.state() {
+                State::Established => {
+                    return self.refuse(
+                        conn,
+                        6,
+                        7,
+                        "could not accept the connection, already established",
+                    );
+                }
+                State::OpenConfirm => {
+                    let local_id = self.peers[i].router_id(lip);
+                    let remote_id = s.received_open().map(|o| o.bgp_id);
+                    if remote_id.is_some_and(|r| r < local_id) {
+                        return self.refuse(
+                            conn,
+                            6,
+                            7,
+                            "could not accept the connection, as another connection is already in open-confirm and will go through",
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The incoming connection replaces whatever we had.
+        if let Some(c) = self.peers[i].connecting.take() {
+            self.outputs.push_back(Output::Close { conn: c });
+        }
+        if self.peers[i].session.is_some() {
+            let mut ev = Vec::new();
+            if let Some(s) = self.peers[i].session.as_mut() {
+                s.close(
+                    "closing outgoing connection as we have another incoming on with higher router-id",
+                    &mut ev,
+                );
+            }
+            self.process(i, now, ev);
+        }
+        self.peers[i].backoff.reset();
+        self.start_session(i, now, conn, local, remote);
+    }
+
+    fn start_session(
+        &mut self,
+        i: usize,
+        now: Instant,
+        conn: ConnId,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) {
+        let params = self.peers[i].session_params(canonical(local.ip()), &self.settings);
+        let mut ev = Vec::new();
+        self.set_state(i, State::Connect);
+        let s = Session::new(conn, local, remote, params, now, &mut ev);
+        self.peers[i].session = Some(s);
+        self.process(i, now, ev);
+    }
+
+    /// Act on what a session reported.
+    fn process(&mut self, i: usize, now: Instant, ev: Vec<SessionEvent>) {
+        for e in ev {
+            let Some(conn) = self.peers[i].session.as_ref().map(|s| s.conn) else {
+                break;
+            };
+            match e {
+                SessionEvent::Transmit(data) => {
+                    self.outputs.push_back(Output::Transmit { conn, data })
+                }
+                SessionEvent::State { to, .. } => {
+                    if to != State::Idle {
+                        self.set_state(i, to);
+                    }
+                }
+                SessionEvent::Established => {
+                    let p = &mut self.peers[i];
+                    log::info!("connected to peer {}", p.address());
+                    p.backoff.reset();
+                    p.restarted = false;
+                    p.initial_dump = true;
+                    p.rib.session_up();
+                    let peer = p.address();
+                    self.outputs
+                        .push_back(Output::Event(Event::SessionUp { peer }));
+                }
+                SessionEvent::Update(u) => {
+                    // Adj-RIB-In and API delivery come with issue #4.
+                    log::debug!(
+                        "<< UPDATE from {}: {} announced, {} withdrawn",
+                        self.peers[i].address(),
+                        u.announced.len() + u.mp_reach.as_ref().map_or(0, |m| m.nlri.len()),
+                        u.withdrawn.len() + u.mp_unreach.as_ref().map_or(0, |m| m.nlri.len())
+                    );
+                }
+                SessionEvent::RouteRefresh(r) => self.on_route_refresh(i, r),
+                SessionEvent::Closed(reason) => {
+                    let p = &mut self.peers[i];
+                    let was_established = p.state == State::Established;
+                    let peer = p.address();
+                    log::info!("peer {peer} down: {}", reason.text);
+                    p.session = None;
+                    p.initial_dump = false;
+                    p.rib.session_down();
+                    self.outputs.push_back(Output::Close { conn });
+                    self.set_state(i, State::Idle);
+                    if was_established {
+                        self.outputs.push_back(Output::Event(Event::SessionDown {
+                            peer,
+                            reason: reason.text,
+                        }));
+                    }
+                    self.schedule_reconnect(i, now);
+                }
+            }
+        }
+    }
+
+    fn on_route_refresh(&mut self, i: usize, r: RouteRefresh) {
+        if r.subtype != RefreshSubtype::Request {
+            return;
+        }
+        let p = &mut self.peers[i];
+        let Some(s) = &p.session else { return };
+        let Some(n) = s.negotiated() else { return };
+        if !n.families.contains(&r.family) {
+            return;
+        }
+        let enhanced = n.enhanced_route_refresh;
+        let conn = s.conn;
+        let ctx = n.ctx.clone();
+        let out = Outbound {
+            negotiated: n,
+            local_address: canonical(s.local.ip()),
+            router_id: p.router_id(canonical(s.local.ip())),
+        };
+        // RFC 7313 §4: Begin-of-RIB-refresh, the routes, End-of-RIB-refresh.
+        let mut msgs = Vec::new();
+        let refresh = |subtype| {
+            let mut b = BytesMut::new();
+            Message::RouteRefresh(RouteRefresh {
+                family: r.family,
+                subtype,
+            })
+            .encode(&ctx, &mut b);
+            b.freeze()
+        };
+        if enhanced {
+            msgs.push(refresh(RefreshSubtype::Begin));
+        }
+        let batches = p.rib.resend_batches(r.family, p.config.group_updates);
+        msgs.extend(encode::messages(batches, &p.rib, &out));
+        if enhanced {
+            msgs.push(refresh(RefreshSubtype::End));
+        }
+        for data in msgs {
+            self.outputs.push_back(Output::Transmit { conn, data });
+        }
+    }
+
+    /// Timers, RIB flushes, connection attempts and the exit check.
+    fn after_input(&mut self, now: Instant) {
+        for i in 0..self.peers.len() {
+            // Session timers.
+            let mut ev = Vec::new();
+            if let Some(s) = self.peers[i].session.as_mut() {
+                s.tick(now, &mut ev);
+            }
+            self.process(i, now, ev);
+            self.flush(i);
+            // Outgoing connection attempts.
+            let p = &self.peers[i];
+            if !self.shutting_down
+                && !p.stopped
+                && p.session.is_none()
+                && p.connecting.is_none()
+                && p.next_connect <= now
+            {
+                self.connect(i);
+            }
+        }
+        if self.settings.tcp_attempts > 0
+            && !self.exited
+            && self.peers.iter().all(|p| p.stopped && p.session.is_none())
+        {
+            log::info!("no neighbor left to connect to, exiting");
+            self.exit(0);
+        }
+    }
+
+    fn connect(&mut self, i: usize) {
+        let conn = ConnId(self.next_conn);
+        self.next_conn += 1;
+        let settings = &self.settings;
+        let p = &mut self.peers[i];
+        p.attempts += 1;
+        p.connecting = Some(conn);
+        p.next_connect = Instant::NEVER;
+        let remote = p.remote_socket(settings);
+        log::info!("connecting to {remote} (attempt {})", p.attempts);
+        self.outputs.push_back(Output::Connect {
+            conn,
+            remote,
+            local: p.config.local_address.or(p.config.md5_ip),
+            options: p.connect_options(),
+        });
+        self.set_state(i, State::Connect);
+    }
+
+    /// Send what the Adj-RIB-Out of an established peer has pending, and the
+    /// End-of-RIB markers after the initial dump.
+    fn flush(&mut self, i: usize) {
+        let p = &mut self.peers[i];
+        let Some(s) = &p.session else { return };
+        if s.state() != State::Established {
+            return;
+        }
+        let Some(n) = s.negotiated() else { return };
+        let conn = s.conn;
+        let local = canonical(s.local.ip());
+        let mut msgs = Vec::new();
+        if p.rib.pending() {
+            let batches = p.rib.drain(!p.initial_dump, p.config.group_updates);
+            let out = Outbound {
+                negotiated: n,
+                local_address: local,
+                router_id: p.router_id(local),
+            };
+            msgs = encode::messages(batches, &p.rib, &out);
+        }
+        if p.initial_dump {
+            p.initial_dump = false;
+            if !p.config.manual_eor {
+                if n.implied_ipv4 {
+                    // ExaBGP: no multiprotocol family, a KEEPALIVE instead.
+                    msgs.push(Bytes::from_static(&crate::fsm::session::KEEPALIVE));
+                } else {
+                    msgs.extend(n.families.iter().map(|f| encode::end_of_rib(*f)));
+                }
+            }
+        }
+        for data in msgs {
+            self.outputs.push_back(Output::Transmit { conn, data });
+        }
+    }
+
+    /// Orderly stop: Cease / Administrative Shutdown (RFC 8203) to established
+    /// peers, every connection closed, then exit 0.
+    fn shutdown(&mut self, now: Instant) {
+        if self.shutting_down {
+            return;
+        }
+        self.shutting_down = true;
+        for i in 0..self.peers.len() {
+            self.peers[i].stopped = true;
+            if let Some(c) = self.peers[i].connecting.take() {
+                self.outputs.push_back(Output::Close { conn: c });
+            }
+            let mut ev = Vec::new();
+            if let Some(s) = self.peers[i].session.as_mut() {
+                if s.state() == State::Established {
+                    let n: Notification = notify::with_text(6, 2, None);
+                    s.notify(n, &mut ev);
+                } else {
+                    s.close("shutting down", &mut ev);
+                }
+            }
+            self.process(i, now, ev);
+        }
+        self.exit(0);
+    }
+
+    fn exit(&mut self, code: i32) {
+        if !self.exited {
+            self.exited = true;
+            self.outputs.push_back(Output::Exit { code });
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! One configured neighbor: its connection attempts and backoff, its current
+//! session (at most one, ExaBGP keeps a single connection per neighbor and
+//! resolves collisions when a second one arrives), and its Adj-RIB-Out.
+
+use crate::config::{AsnSetting, NeighborConfig};
+use crate::fsm::open::{self, OpenParams};
+use crate::fsm::{Backoff, Session, SessionParams, State};
+use crate::io::{ConnId, SocketOptions};
+use crate::rib::{AdjRibOut, RouteAttributes};
+use crate::settings::Settings;
+use crate::time::Instant;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+pub struct Peer {
+    pub config: NeighborConfig,
+    pub(crate) state: State,
+    pub(crate) session: Option<Session>,
+    /// An outgoing connection asked for and not yet up or failed.
+    pub(crate) connecting: Option<ConnId>,
+    /// When to try the next outgoing connection (NEVER: none planned).
+    pub(crate) next_connect: Instant,
+    pub(crate) backoff: Backoff,
+    /// Outgoing connection attempts made (for `tcp.attempts`).
+    pub(crate) attempts: u32,
+    /// No more connection attempts will be made (attempts used up, shutdown).
+    pub(crate) stopped: bool,
+    /// Graceful-restart R bit for the next OPEN (first session after a start).
+    pub(crate) restarted: bool,
+    /// The session is established and its initial dump is not sent yet.
+    pub(crate) initial_dump: bool,
+    pub rib: AdjRibOut,
+}
+
+impl Peer {
+    pub fn new(config: NeighborConfig, now: Instant, settings: &Settings) -> Peer {
+        let mut rib = AdjRibOut::new(config.adj_rib_out);
+        for r in &config.routes {
+            // Routes starting withdrawn wait for their watchdog.
+            if r.withdrawn {
+                continue;
+            }
+            rib.announce(
+                r.family,
+                r.nlri.clone(),
+                RouteAttributes {
+                    attributes: r.attributes.clone(),
+                    next_hop: r.next_hop,
+                },
+            );
+        }
+        let active = !config.passive && !settings.bgp_passive && config.peer_prefix_len.is_none();
+        Peer {
+            config,
+            state: State::Idle,
+            session: None,
+            connecting: None,
+            next_connect: if active { now } else { Instant::NEVER },
+            backoff: Backoff::new(),
+            attempts: 0,
+            stopped: false,
+            restarted: true,
+            initial_dump: false,
+            rib,
+        }
+    }
+
+    pub fn address(&self) -> IpAddr {
+        self.config.peer_address
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Whether this neighbor initiates connections.
+    pub fn is_active(&self, settings: &Settings) -> bool {
+        !self.config.passive && !settings.bgp_passive && self.config.peer_prefix_len.is_none()
+    }
+
+    /// `tcp.attempts`: may another outgoing connection be tried?
+    pub fn can_reconnect(&self, settings: &Settings) -> bool {
+        settings.tcp_attempts == 0 || self.attempts < settings.tcp_attempts
+    }
+
+    /// Does an incoming connection from `remote` to `local` belong to us?
+    pub fn accepts(&self, remote: IpAddr, local: IpAddr) -> bool {
+        let c = &self.config;
+        let peer_ok = match c.peer_prefix_len {
+            None => c.peer_address == remote,
+            Some(len) => in_prefix(remote, c.peer_address, len),
+        };
+        let local_ok = match c.local_address {
+            None => true,
+            Some(l) => l == local,
+        };
+        peer_ok && local_ok
+    }
+
+    /// The socket options of an outgoing connection.
+    pub fn connect_options(&self) -> SocketOptions {
+        let c = &self.config;
+        SocketOptions {
+            ttl: c.outgoing_ttl,
+            min_ttl: c.incoming_ttl,
+            md5: c
+                .md5_password
+                .iter()
+                .map(|k| (c.peer_address, k.clone()))
+                .collect(),
+            interface: c.source_interface.clone(),
+        }
+    }
+
+    /// Where to connect to.
+    pub fn remote_socket(&self, settings: &Settings) -> SocketAddr {
+        SocketAddr::new(
+            self.config.peer_address,
+            self.config.connect.unwrap_or(settings.tcp_port),
+        )
+    }
+
+    /// The router-id of a session whose local end is `local`: configured, else
+    /// the local IPv4 address (ExaBGP requires one for IPv6 sessions).
+    pub fn router_id(&self, local: IpAddr) -> Ipv4Addr {
+        if let Some(r) = self.config.router_id {
+            return r;
+        }
+        match self.config.local_address.unwrap_or(local) {
+            IpAddr::V4(v4) => v4,
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED),
+        }
+    }
+
+    /// Session parameters for a connection whose local end is `local`.
+    pub fn session_params(&self, local: IpAddr, settings: &Settings) -> SessionParams {
+        let router_id = self.router_id(local);
+        let local_as = match self.config.local_as {
+            AsnSetting::Asn(a) => a,
+            AsnSetting::Auto => 0,
+        };
+        let open = open::build(
+            &self.config,
+            settings,
+            &OpenParams {
+                local_as,
+                router_id,
+                restarted: self.restarted,
+            },
+        );
+        SessionParams {
+            local_as: self.config.local_as,
+            peer_as: self.config.peer_as,
+            router_id,
+            open_wait: Duration::from_secs(settings.bgp_openwait as u64),
+            open,
+        }
+    }
+
+    /// Earliest instant this peer needs a tick.
+    pub fn deadline(&self) -> Instant {
+        let mut d = Instant::NEVER;
+        if let Some(s) = &self.session {
+            d = d.min(s.deadline());
+        } else if self.connecting.is_none() && !self.stopped {
+            d = d.min(self.next_connect);
+        }
+        d
+    }
+}
+
+fn in_prefix(addr: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (addr, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let len = len.min(32) as u32;
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let len = len.min(128) as u32;
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_matching() {
+        assert!(in_prefix(
+            "10.0.0.7".parse().unwrap(),
+            "10.0.0.0".parse().unwrap(),
+            24
+        ));
+        assert!(!in_prefix(
+            "10.0.1.7".parse().unwrap(),
+            "10.0.0.0".parse().unwrap(),
+            24
+        ));
+        assert!(!in_prefix(
+            "::1".parse().unwrap(),
+            "10.0.0.0".parse().unwrap(),
+            0
+        ));
+    }
+}
