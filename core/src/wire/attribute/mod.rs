@@ -18,7 +18,7 @@ pub mod med;
 pub mod next_hop;
 pub mod origin;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use codec::{
     decode_attributes, default_flags, encode_attribute, encode_attributes, malformed_action,

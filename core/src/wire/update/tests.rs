@@ -1039,3 +1039,210 @@ fn pack_vpn_large_mp_reach_uses_extended_length() {
     assert_eq!(r.nlri, nlri);
     assert_eq!(r.next_hops, nh.to_vec());
 }
+
+// ----------------------------------------------------------------- quickcheck
+
+mod props {
+    use super::*;
+    use crate::wire::attribute::tests::arbitrary_attributes;
+    use crate::wire::nlri::tests::{arbitrary_nlri, STRUCTURED};
+    use quickcheck::{Arbitrary, Gen, QuickCheck};
+
+    /// An UPDATE together with the session context it round-trips in.
+    #[derive(Clone, Debug)]
+    struct Case {
+        ctx: CodecContext,
+        update: Update,
+    }
+
+    fn next_hops(g: &mut Gen, family: Family) -> Vec<IpAddr> {
+        let a4 = |g: &mut Gen| IpAddr::V4(Ipv4Addr::from(u32::arbitrary(g)));
+        let a6 = |g: &mut Gen| IpAddr::V6(Ipv6Addr::from(u128::arbitrary(g)));
+        match u8::arbitrary(g) % 4 {
+            0 => vec![],
+            1 => vec![a4(g)],
+            2 => vec![a6(g)],
+            _ if family.afi == Afi::IPV6 => vec![a6(g), a6(g)],
+            _ => vec![a4(g)],
+        }
+    }
+
+    fn mp_family(g: &mut Gen) -> Family {
+        let raw = [Family::new(Afi::L2VPN, Safi::EVPN), Family::IPV6_FLOW];
+        if u8::arbitrary(g) % 4 == 0 {
+            *g.choose(&raw).unwrap()
+        } else {
+            *g.choose(&STRUCTURED).unwrap()
+        }
+    }
+
+    fn nlri_list(g: &mut Gen, family: Family, ctx: &CodecContext, max: usize) -> Vec<Nlri> {
+        let add_path = ctx.add_path_send.contains(&family);
+        let n = if nlri::NlriLayout::of(family) == nlri::NlriLayout::Raw {
+            usize::from(bool::arbitrary(g))
+        } else {
+            usize::arbitrary(g) % max
+        };
+        (0..n)
+            .map(|_| arbitrary_nlri(g, family, add_path))
+            .collect()
+    }
+
+    impl Arbitrary for Case {
+        fn arbitrary(g: &mut Gen) -> Case {
+            let asn4 = bool::arbitrary(g);
+            let add_path = bool::arbitrary(g);
+            let set: BTreeSet<Family> = if add_path {
+                Family::ALL.iter().copied().collect()
+            } else {
+                BTreeSet::new()
+            };
+            let ctx = CodecContext {
+                asn4,
+                max_message: 65535,
+                add_path_receive: set.clone(),
+                add_path_send: set,
+            };
+            let mut u = Update {
+                attributes: arbitrary_attributes(g, asn4),
+                withdrawn: nlri_list(g, Family::IPV4_UNICAST, &ctx, 6),
+                announced: nlri_list(g, Family::IPV4_UNICAST, &ctx, 6),
+                ..Update::default()
+            };
+            if bool::arbitrary(g) {
+                let family = mp_family(g);
+                u.mp_reach = Some(MpReach {
+                    family,
+                    next_hops: next_hops(g, family),
+                    nlri: nlri_list(g, family, &ctx, 6),
+                });
+            }
+            if bool::arbitrary(g) {
+                let family = mp_family(g);
+                u.mp_unreach = Some(MpUnreach {
+                    family,
+                    nlri: nlri_list(g, family, &ctx, 6),
+                });
+            }
+            // NLRI need the mandatory attributes, or decoding rightly
+            // treats them as withdrawn (RFC 7606 §3.d).
+            let has_mp = u.mp_reach.as_ref().is_some_and(|r| !r.nlri.is_empty());
+            if !u.announced.is_empty() || has_mp {
+                if u.attributes.get(code::ORIGIN).is_none() {
+                    u.attributes.set(Attribute::Origin(Origin::Igp));
+                }
+                if u.attributes.get(code::AS_PATH).is_none() {
+                    u.attributes.set(Attribute::AsPath(AsPath::default()));
+                }
+            }
+            if !u.announced.is_empty() && u.attributes.get(code::NEXT_HOP).is_none() {
+                u.attributes
+                    .set(Attribute::NextHop(Ipv4Addr::new(192, 0, 2, 1)));
+            }
+            Case { ctx, update: u }
+        }
+    }
+
+    #[test]
+    fn quickcheck_update_roundtrip() {
+        fn prop(c: Case) -> bool {
+            let body = c.update.to_body(&c.ctx);
+            match Update::decode(&body, &c.ctx) {
+                Ok(d) if d == c.update => true,
+                other => {
+                    eprintln!("{:?}\n{:02X?}\n{other:?}", c.update, body.as_ref());
+                    false
+                }
+            }
+        }
+        QuickCheck::new()
+            .tests(2000)
+            .quickcheck(prop as fn(Case) -> bool);
+    }
+
+    #[test]
+    fn quickcheck_decode_never_panics_on_noise() {
+        fn prop(data: Vec<u8>, asn4: bool, add_path: bool) -> bool {
+            let set: BTreeSet<Family> = if add_path {
+                Family::ALL.iter().copied().collect()
+            } else {
+                BTreeSet::new()
+            };
+            let ctx = CodecContext {
+                asn4,
+                add_path_receive: set,
+                ..CodecContext::default()
+            };
+            let _ = Update::decode(&data, &ctx);
+            true
+        }
+        QuickCheck::new()
+            .tests(5000)
+            .quickcheck(prop as fn(Vec<u8>, bool, bool) -> bool);
+    }
+
+    #[test]
+    fn quickcheck_decode_never_panics_on_mutations() {
+        // Random corruption of valid UPDATEs reaches deeper than pure noise.
+        fn prop(c: Case, flips: Vec<(u16, u8)>, cut: u16) -> bool {
+            let mut body = c.update.to_body(&c.ctx).to_vec();
+            if body.is_empty() {
+                return true;
+            }
+            for (pos, v) in flips.iter().take(4) {
+                let i = *pos as usize % body.len();
+                body[i] = *v;
+            }
+            let keep = body.len() - (cut as usize % 4).min(body.len());
+            body.truncate(keep);
+            let mut other = c.ctx.clone();
+            other.asn4 = !other.asn4;
+            let _ = Update::decode(&body, &c.ctx);
+            let _ = Update::decode(&body, &other);
+            true
+        }
+        QuickCheck::new()
+            .tests(3000)
+            .quickcheck(prop as fn(Case, Vec<(u16, u8)>, u16) -> bool);
+    }
+
+    #[test]
+    fn quickcheck_pack_roundtrip() {
+        // Packed announcements decode back to the same NLRI, in order, in
+        // messages no larger than the maximum.
+        fn prop(c: Case, small: bool) -> bool {
+            let mut ctx = c.ctx.clone();
+            ctx.max_message = if small { 4096 } else { 65535 };
+            let Some(r) = &c.update.mp_reach else {
+                return true;
+            };
+            let mut attrs = c.update.attributes.clone();
+            attrs.set(Attribute::Origin(Origin::Igp));
+            attrs.set(Attribute::AsPath(AsPath::default()));
+            if r.family == Family::IPV4_UNICAST
+                && !matches!(r.next_hops.first(), Some(IpAddr::V6(_)))
+            {
+                attrs.set(Attribute::NextHop(Ipv4Addr::new(192, 0, 2, 1)));
+            }
+            let mut out = Vec::new();
+            pack_announce(r.family, &attrs, &r.next_hops, &r.nlri, &ctx, &mut out);
+            let mut got = Vec::new();
+            for m in &out {
+                if m.len() > ctx.max_message {
+                    return false;
+                }
+                let Ok(u) = Update::decode(&m[19..], &ctx) else {
+                    return false;
+                };
+                if !u.issues.is_empty() {
+                    return false;
+                }
+                got.extend(u.announcements().map(|(_, n)| n.clone()));
+            }
+            got == r.nlri
+        }
+        QuickCheck::new()
+            .tests(500)
+            .quickcheck(prop as fn(Case, bool) -> bool);
+    }
+}
