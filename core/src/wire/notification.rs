@@ -316,6 +316,18 @@ impl Notification {
     }
 }
 
+impl From<&DecodeError> for Notification {
+    fn from(e: &DecodeError) -> Notification {
+        Notification::from_error(e)
+    }
+}
+
+impl From<DecodeError> for Notification {
+    fn from(e: DecodeError) -> Notification {
+        Notification::new(e.code, e.subcode, e.data)
+    }
+}
+
 impl fmt::Display for Notification {
     /// ExaBGP's log line: `Cease / Administrative Reset / <text>`; the text
     /// part is the interpreted data if ASCII, else its hex.

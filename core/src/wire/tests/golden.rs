@@ -515,3 +515,16 @@ fn fqdn_is_cut_to_64_octets() {
     assert_eq!(out[1], 130);
     assert_eq!(out[2], 64);
 }
+
+#[test]
+fn update_through_message_from_api_fast() {
+    // api-fast.msg: the IPv4 End-of-RIB and the UPDATE for 1.1.0.0/25. The
+    // UPDATE body codec is wire-update's; this checks the Message plumbing.
+    for hex in [
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000",
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0031:02:000000154001010040020040030465016501400504000000641901010000",
+    ] {
+        let m = roundtrip(&unhex(hex));
+        assert!(matches!(m, Message::Update(_)));
+    }
+}
