@@ -234,6 +234,32 @@ fn push_raw(out: &mut String, r: &RawAttribute) -> bool {
             }
         }
         code::MP_REACH_NLRI | code::MP_UNREACH_NLRI => return false,
+        code::IPV6_EXTENDED_COMMUNITIES if r.data.len() % 20 == 0 => {
+            // RFC 5701: 20-octet communities; ExaBGP prints each as its
+            // 160-bit integer and a string.
+            let mut v: Vec<&[u8]> = r.data.chunks(20).collect();
+            v.sort_unstable();
+            out.push_str("\"extended-community-ipv6\": [ ");
+            for (i, e) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str("{ \"value\": ");
+                push_big_decimal(out, e);
+                out.push_str(", \"string\": \"");
+                push_ipv6_extended_community(out, e);
+                out.push_str("\" }");
+            }
+            out.push_str(" ]");
+            return true;
+        }
+        code::BGP_PREFIX_SID => {
+            if let Some(s) = prefix_sid(&r.data) {
+                out.push_str("\"bgp-prefix-sid\": ");
+                out.push_str(&s);
+                return true;
+            }
+        }
         _ => {}
     }
     if r.flags & flag::OPTIONAL != 0 && r.flags & flag::TRANSITIVE == 0 {
@@ -251,6 +277,82 @@ fn push_raw(out: &mut String, r: &RawAttribute) -> bool {
     push_hex_0x(out, &r.data);
     out.push('"');
     true
+}
+
+/// Decimal digits of a big-endian unsigned integer of any size.
+fn push_big_decimal(out: &mut String, bytes: &[u8]) {
+    let mut n: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+    if n.is_empty() {
+        out.push('0');
+        return;
+    }
+    let mut digits = Vec::new();
+    while !n.is_empty() {
+        // Divide n by 10, keeping the remainder.
+        let mut rem = 0u32;
+        for b in n.iter_mut() {
+            let cur = rem << 8 | *b as u32;
+            *b = (cur / 10) as u8;
+            rem = cur % 10;
+        }
+        digits.push(b'0' + rem as u8);
+        let skip = n.iter().take_while(|b| **b == 0).count();
+        n.drain(..skip);
+    }
+    digits.reverse();
+    out.push_str(std::str::from_utf8(&digits).unwrap_or("0"));
+}
+
+/// RFC 5701 / draft-ietf-idr-flowspec-redirect-ip: type 0x00 sub-type 0x0c is
+/// redirect to an IPv6 next hop (copy flag in the local administrator's low bit).
+fn push_ipv6_extended_community(out: &mut String, e: &[u8]) {
+    if let (Some(&0x00), Some(&0x0c)) = (e.first(), e.get(1)) {
+        let Some(b) = e.get(2..18).and_then(|b| <[u8; 16]>::try_from(b).ok()) else {
+            return;
+        };
+        let copy = e.get(19).is_some_and(|x| x & 1 != 0);
+        out.push_str(if copy {
+            "copy-to-nexthop-ietf "
+        } else {
+            "redirect-to-nexthop-ietf "
+        });
+        let _ = std::fmt::Write::write_fmt(out, format_args!("{}", std::net::Ipv6Addr::from(b)));
+        if copy {
+            out.push_str(" (with copy)");
+        }
+    }
+}
+
+/// BGP Prefix-SID (RFC 8669): label index (TLV 1) and originator SRGB (TLV 3).
+/// `None` for the SRv6 TLVs, which ExaBGP 5.0 renders as invalid JSON.
+fn prefix_sid(d: &[u8]) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = d;
+    while !rest.is_empty() {
+        let t = *rest.first()?;
+        let len = u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?]) as usize;
+        let v = rest.get(3..3 + len)?;
+        match t {
+            1 if len == 7 => {
+                let idx = u32::from_be_bytes([v[3], v[4], v[5], v[6]]);
+                parts.push(format!("\"sr-label-index\": {idx}"));
+            }
+            3 if len >= 2 && (len - 2) % 6 == 0 => {
+                let srgbs: Vec<String> = v[2..]
+                    .chunks(6)
+                    .map(|c| {
+                        let base = (c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32;
+                        let range = (c[3] as u32) << 16 | (c[4] as u32) << 8 | c[5] as u32;
+                        format!("[{base}, {range}]")
+                    })
+                    .collect();
+                parts.push(format!("\"sr-srgbs\": [{}]", srgbs.join(", ")));
+            }
+            _ => return None,
+        }
+        rest = &rest[3 + len..];
+    }
+    Some(format!("{{ {} }}", parts.join(", ")))
 }
 
 /// PMSI tunnel attribute (RFC 6514 §5): `pmsi:<type>:<flags>:<label>:<id hex>`.
@@ -445,6 +547,39 @@ mod tests {
         assert_eq!(
             one(raw(0xC0, 22, &[0, 0, 0, 0, 0, 10, 0, 0, 1])),
             r#""pmsi": "pmsi:notunnel:0:0:0x0A000001""#
+        );
+    }
+
+    #[test]
+    fn prefix_sid_and_ipv6_extended_community() {
+        let raw = |flags, code, d: Vec<u8>| {
+            Attribute::Raw(RawAttribute {
+                flags,
+                code,
+                data: Bytes::from(d),
+            })
+        };
+        let h = |s: &str| -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        assert_eq!(
+            one(raw(0xC0, 40, h("01000700000000000309"))),
+            r#""bgp-prefix-sid": { "sr-label-index": 777 }"#
+        );
+        assert_eq!(
+            one(raw(
+                0xC0,
+                40,
+                h("0100070000000000012C03000E00000C35000010000F4240001388")
+            )),
+            r#""bgp-prefix-sid": { "sr-label-index": 300, "sr-srgbs": [[800000, 4096], [1000000, 5000]] }"#
+        );
+        assert_eq!(
+            one(raw(0xC0, 25, h("000C2A020B800000000100000000000000010000"))),
+            r#""extended-community-ipv6": [ { "value": 271268354242357201462255214013497395816497152, "string": "redirect-to-nexthop-ietf 2a02:b80:0:1::1" } ]"#
         );
     }
 

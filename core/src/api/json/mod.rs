@@ -13,10 +13,12 @@ mod envelope;
 mod evpn;
 mod extcommunity;
 pub mod flow;
+mod mvpn;
 mod nlri;
 mod open;
 mod session;
 mod update;
+mod vpls;
 
 pub use envelope::{Direction, Envelope, Neighbor, Raw};
 pub use nlri::write_nlri;

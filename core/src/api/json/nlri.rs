@@ -97,6 +97,12 @@ pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) {
                 if !first {
                     out.push_str(", ");
                 }
+            } else if family.safi == Safi::MCAST_VPN {
+                super::mvpn::write_mvpn_field(out, data);
+                return;
+            } else if family.safi == Safi::VPLS {
+                super::vpls::write_vpls_field(out, data);
+                return;
             } else if family.safi == Safi::EVPN {
                 let mut d: &[u8] = data;
                 let mut first = true;
