@@ -176,7 +176,9 @@ impl<'a> Parser<'a> {
                             other => {
                                 return Err(CmdsError {
                                     line_no: n,
-                                    reason: format!("only send may appear in a batch, not {other:?}"),
+                                    reason: format!(
+                                        "only send may appear in a batch, not {other:?}"
+                                    ),
                                 })
                             }
                         }
@@ -383,17 +385,50 @@ mod tests {
                 Sleep(0.2),
                 Send("announce  route {line}".into()),
                 Batch(vec!["one".into(), "two  ".into()]),
-                WaitAck { count: 1, timeout: 2.0, or_exit: None },
-                WaitAck { count: 2, timeout: 3.0, or_exit: None },
-                WaitAck { count: 1, timeout: 2.0, or_exit: Some(1) },
-                ExpectNoAck { timeout: 1.0, or_exit: Some(4) },
-                WaitShutdown { timeout: 5.0, pause: 1.0 },
-                WaitShutdown { timeout: 1.0, pause: 0.5 },
+                WaitAck {
+                    count: 1,
+                    timeout: 2.0,
+                    or_exit: None
+                },
+                WaitAck {
+                    count: 2,
+                    timeout: 3.0,
+                    or_exit: None
+                },
+                WaitAck {
+                    count: 1,
+                    timeout: 2.0,
+                    or_exit: Some(1)
+                },
+                ExpectNoAck {
+                    timeout: 1.0,
+                    or_exit: Some(4)
+                },
+                WaitShutdown {
+                    timeout: 5.0,
+                    pause: 1.0
+                },
+                WaitShutdown {
+                    timeout: 1.0,
+                    pause: 0.5
+                },
                 ReadLoop(vec![
-                    Rule { cond: Cond::Contains("\"a\": 1".into()), body: vec![Next] },
-                    Rule { cond: Cond::Equals("x y".into()), body: vec![Break] },
-                    Rule { cond: Cond::Empty, body: vec![RequireJson] },
-                    Rule { cond: Cond::Eof, body: vec![Exit(1)] },
+                    Rule {
+                        cond: Cond::Contains("\"a\": 1".into()),
+                        body: vec![Next]
+                    },
+                    Rule {
+                        cond: Cond::Equals("x y".into()),
+                        body: vec![Break]
+                    },
+                    Rule {
+                        cond: Cond::Empty,
+                        body: vec![RequireJson]
+                    },
+                    Rule {
+                        cond: Cond::Eof,
+                        body: vec![Exit(1)]
+                    },
                     Rule {
                         cond: Cond::Other,
                         body: vec![ReadOnce(vec![Rule {
@@ -439,7 +474,11 @@ mod tests {
             vec![
                 Step::Sleep(2.0),
                 Step::Send("announce route 6.6.6.0/24 next-hop 1.1.1.1".into()),
-                Step::WaitAck { count: 1, timeout: 2.0, or_exit: None },
+                Step::WaitAck {
+                    count: 1,
+                    timeout: 2.0,
+                    or_exit: None
+                },
                 Step::Next
             ]
         );

@@ -40,7 +40,10 @@ pub fn diff(expected: &Value, got: &Value, path: &str) -> Option<String> {
     let short = |v: &Value| {
         let s = v.to_string();
         if s.len() > 120 {
-            format!("{}...", &s[..s.char_indices().nth(117).map_or(s.len(), |c| c.0)])
+            format!(
+                "{}...",
+                &s[..s.char_indices().nth(117).map_or(s.len(), |c| c.0)]
+            )
         } else {
             s
         }
@@ -71,9 +74,8 @@ pub fn diff(expected: &Value, got: &Value, path: &str) -> Option<String> {
                     return Some(d);
                 }
             }
-            (a.len() != b.len()).then(|| {
-                format!("{path}: expected {} elements, got {}", a.len(), b.len())
-            })
+            (a.len() != b.len())
+                .then(|| format!("{path}: expected {} elements, got {}", a.len(), b.len()))
         }
         _ => (expected != got)
             .then(|| format!("{path}: expected {}, got {}", short(expected), short(got))),
@@ -101,11 +103,16 @@ mod tests {
 
     #[test]
     fn ignored_keys_and_structure() {
-        let a = strip(parse(r#"{"exabgp": "5", "time": 1.5, "counter": 1, "l": [1, {"k": "v"}]}"#).unwrap());
+        let a = strip(
+            parse(r#"{"exabgp": "5", "time": 1.5, "counter": 1, "l": [1, {"k": "v"}]}"#).unwrap(),
+        );
         let b = strip(parse(r#"{"counter": 1, "host": "h", "l": [1, {"k": "v"}]}"#).unwrap());
         assert_eq!(diff(&a, &b, ""), None);
         let c = strip(parse(r#"{"counter": 1, "l": [1, {"k": "w"}]}"#).unwrap());
-        assert_eq!(diff(&a, &c, "").unwrap(), r#".l[1].k: expected "v", got "w""#);
+        assert_eq!(
+            diff(&a, &c, "").unwrap(),
+            r#".l[1].k: expected "v", got "w""#
+        );
         let d = strip(parse(r#"{"counter": 1, "l": [1, {"k": "v"}], "x": 0}"#).unwrap());
         assert!(diff(&a, &d, "").unwrap().contains("unexpected key"));
         let e = strip(parse(r#"{"counter": 2, "l": [1, {"k": "v"}]}"#).unwrap());

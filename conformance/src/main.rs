@@ -15,7 +15,9 @@ use std::time::Duration;
 const USAGE: &str = "usage:
   oxbgp-conformance --corpus DIR [--sut oxbgp|exabgp|CMD] [--sut-bin PATH] [--only NAME]...
                     [--kind encoding|decoding|parsing]... [--jobs N] [--timeout S]
+                    [--tool-timeout S]
                     [--connect-timeout S] [--scratch DIR] [--list] [--verbose]
+                    [--no-parsing-sanity]
                     [--write-expected-failures FILE] [--expected-failures FILE]
   oxbgp-conformance peer --msg FILE (--port P | --listen-fd FD) [--pid-file F | --pid N]
                     [--connected-file F] [--view]
@@ -186,6 +188,8 @@ fn runner_run(args: &[String]) -> Result<i32, String> {
     let mut connect_timeout = Duration::from_secs(20);
     let mut scratch = None;
     let mut list = false;
+    let mut tool_timeout = None;
+    let mut parsing_sanity = true;
     let mut verbose = false;
     let mut write_expected = None;
     let mut expected_file = None;
@@ -208,6 +212,12 @@ fn runner_run(args: &[String]) -> Result<i32, String> {
                     .ok_or("invalid --jobs")?
             }
             "--timeout" => timeout = secs(&value(args, &mut i, "--timeout")?, "--timeout")?,
+            "--tool-timeout" => {
+                tool_timeout = Some(secs(
+                    &value(args, &mut i, "--tool-timeout")?,
+                    "--tool-timeout",
+                )?)
+            }
             "--connect-timeout" => {
                 connect_timeout = secs(
                     &value(args, &mut i, "--connect-timeout")?,
@@ -216,6 +226,7 @@ fn runner_run(args: &[String]) -> Result<i32, String> {
             }
             "--scratch" => scratch = Some(PathBuf::from(value(args, &mut i, "--scratch")?)),
             "--list" => list = true,
+            "--no-parsing-sanity" => parsing_sanity = false,
             "--verbose" | "-v" => verbose = true,
             "--write-expected-failures" => {
                 write_expected = Some(PathBuf::from(value(
@@ -239,8 +250,10 @@ fn runner_run(args: &[String]) -> Result<i32, String> {
     opts.kinds = kinds;
     opts.jobs = jobs;
     opts.timeout = timeout;
+    opts.tool_timeout = tool_timeout.unwrap_or(opts.tool_timeout.min(timeout));
     opts.connect_timeout = connect_timeout;
     opts.verbose = verbose;
+    opts.parsing_sanity = parsing_sanity;
     if let Some(s) = scratch {
         opts.scratch = s;
     }

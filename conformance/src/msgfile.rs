@@ -105,7 +105,11 @@ pub struct MsgError {
 
 impl fmt::Display for MsgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {} ({:?})", self.line_no, self.reason, self.line)
+        write!(
+            f,
+            "line {}: {} ({:?})",
+            self.line_no, self.reason, self.line
+        )
     }
 }
 
@@ -125,7 +129,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// Parse hex text (no decoration) into bytes.
 pub fn from_hex(hex: &str) -> Option<Vec<u8>> {
     let h = hex.as_bytes();
-    if h.len() % 2 != 0 {
+    if h.len() & 1 == 1 {
         return None;
     }
     h.chunks(2)
@@ -261,10 +265,9 @@ mod tests {
 
     #[test]
     fn duplicates_kept_and_comments_skipped() {
-        let m = parse_msg(
-            "1:raw:FF FF:0001\n1:raw:ffff:0001\n# 1:raw:00\n 1:raw:AB # trailing\n\n",
-        )
-        .unwrap();
+        let m =
+            parse_msg("1:raw:FF FF:0001\n1:raw:ffff:0001\n# 1:raw:00\n 1:raw:AB # trailing\n\n")
+                .unwrap();
         assert_eq!(m.groups.len(), 1);
         assert_eq!(m.groups[0].entries.len(), 2);
         assert_eq!(
@@ -329,7 +332,10 @@ mod tests {
 
     #[test]
     fn raw_without_marker_compares_after_marker() {
-        let m = parse_msg("1:raw:0017:02:00000000\n2:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000\n").unwrap();
+        let m = parse_msg(
+            "1:raw:0017:02:00000000\n2:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000\n",
+        )
+        .unwrap();
         let mut eor = vec![0xFF; 16];
         eor.extend_from_slice(&[0, 0x17, 2, 0, 0, 0, 0]);
         assert!(m.groups[0].entries[0].matches(&eor));

@@ -75,12 +75,7 @@ pub fn open_reply(open: &[u8], opts: &PeerOptions) -> Result<Vec<u8>, String> {
             // Only the first capability of each parameter is examined (§3.2).
             while i + 2 <= end {
                 let (ptype, pl) = (r[i], r[i + 1] as usize);
-                if ptype == 2
-                    && pl >= 6
-                    && i + 2 + pl <= end
-                    && r[i + 2] == 65
-                    && r[i + 3] == 4
-                {
+                if ptype == 2 && pl >= 6 && i + 2 + pl <= end && r[i + 2] == 65 && r[i + 3] == 4 {
                     r[i + 4..i + 8].copy_from_slice(&(asn as u32).to_be_bytes());
                     break;
                 }
@@ -156,7 +151,7 @@ impl PeerState {
 
     /// Load the next group while the current one is empty (§3.5).
     fn advance(&mut self) {
-        while self.current.as_ref().map_or(true, |g| g.entries.is_empty()) {
+        while !self.current.as_ref().is_some_and(|g| !g.entries.is_empty()) {
             match self.groups.pop_front() {
                 Some(g) => self.current = Some(g),
                 None => {
@@ -594,16 +589,10 @@ mod tests {
 
     #[test]
     fn extra_message_fails_but_eor_accepted() {
-        let mut s = PeerState::new(
-            parse_msg("A1:notification:x\n").unwrap(),
-            PidSource::None,
-        );
+        let mut s = PeerState::new(parse_msg("A1:notification:x\n").unwrap(), PidSource::None);
         s.handle_open(&open());
         assert_eq!(s.handle_message(&hex(EOR)).finished, Some(Ok(())));
-        let mut s = PeerState::new(
-            parse_msg("A1:notification:x\n").unwrap(),
-            PidSource::None,
-        );
+        let mut s = PeerState::new(parse_msg("A1:notification:x\n").unwrap(), PidSource::None);
         s.handle_open(&open());
         assert!(matches!(s.handle_message(&hex(U1)).finished, Some(Err(_))));
     }

@@ -248,12 +248,13 @@ impl<S: Source, W: Write> Replayer<S, W> {
                     (AckWait::Failure, Some(c)) => Flow::Exit(*c),
                     _ => Flow::Continue,
                 },
-                Step::ExpectNoAck { timeout, or_exit } => match (self.wait_ack(1, *timeout), or_exit)
-                {
-                    (AckWait::Shutdown, _) => Flow::Exit(0),
-                    (AckWait::Success, Some(c)) => Flow::Exit(*c),
-                    _ => Flow::Continue,
-                },
+                Step::ExpectNoAck { timeout, or_exit } => {
+                    match (self.wait_ack(1, *timeout), or_exit) {
+                        (AckWait::Shutdown, _) => Flow::Exit(0),
+                        (AckWait::Success, Some(c)) => Flow::Exit(*c),
+                        _ => Flow::Continue,
+                    }
+                }
                 Step::WaitShutdown { timeout, pause } => {
                     let start = Instant::now();
                     let limit = Duration::from_secs_f64(*timeout);
@@ -450,7 +451,10 @@ mod tests {
 
     #[test]
     fn expect_no_ack() {
-        let (code, _) = replay("helper h\nexpect-no-ack 1 or-exit 1\n", vec![Some("done\n")]);
+        let (code, _) = replay(
+            "helper h\nexpect-no-ack 1 or-exit 1\n",
+            vec![Some("done\n")],
+        );
         assert_eq!(code, 1);
         let (code, _) = replay("helper h\nexpect-no-ack 1 or-exit 1\n", vec![None]);
         assert_eq!(code, 0);
@@ -460,12 +464,12 @@ mod tests {
     fn read_loop_rules_and_line_substitution() {
         let cmds = "helper h\nread-loop\nwhen contains skip\n  next\nwhen equals stop\n  break\n\
                     when other\n  require-json\n  send got {line}\nend\nsend after\n";
-        let (code, w) = replay(
-            cmds,
-            vec![Some("skip me\n  {\"a\": 1}  \nstop\nnever\n")],
-        );
+        let (code, w) = replay(cmds, vec![Some("skip me\n  {\"a\": 1}  \nstop\nnever\n")]);
         assert_eq!(code, 0);
-        assert_eq!(w, vec!["got {\"a\": 1}\n".to_string(), "after\n".to_string()]);
+        assert_eq!(
+            w,
+            vec!["got {\"a\": 1}\n".to_string(), "after\n".to_string()]
+        );
         // non-JSON line with require-json exits 1
         let (code, _) = replay(cmds, vec![Some("garbage\n")]);
         assert_eq!(code, 1);

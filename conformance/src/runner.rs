@@ -149,13 +149,19 @@ pub struct Options {
     /// Restrict to these kinds (empty = all).
     pub kinds: Vec<Kind>,
     pub jobs: usize,
-    /// Per-test deadline.
+    /// Per-test deadline (encoding tests).
     pub timeout: Duration,
+    /// Deadline of one `decode` / `validate` run.
+    pub tool_timeout: Duration,
     /// Fail an encoding test early when the SUT has not connected by then.
     pub connect_timeout: Duration,
     pub verbose: bool,
     /// Scratch root: one sub-directory per test.
     pub scratch: PathBuf,
+    /// Before parsing tests, check that the SUT's validator rejects a broken
+    /// configuration; if it does not, no parsing test can pass (a validator
+    /// that accepts everything would otherwise pass them all).
+    pub parsing_sanity: bool,
 }
 
 impl Options {
@@ -168,9 +174,11 @@ impl Options {
             kinds: vec![],
             jobs: 2,
             timeout: Duration::from_secs(60),
+            tool_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(20),
             verbose: false,
             scratch: std::env::temp_dir().join(format!("oxbgp-conformance-{}", std::process::id())),
+            parsing_sanity: true,
         }
     }
 }
@@ -270,7 +278,15 @@ pub fn run_tests(
     report: &(dyn Fn(&TestResult) + Sync),
 ) -> Vec<TestResult> {
     let _ = std::fs::create_dir_all(&opts.scratch);
-    let queue = Arc::new(Mutex::new(cases.clone().into_iter().enumerate().collect::<Vec<_>>()));
+    let insane = if opts.parsing_sanity && cases.iter().any(|c| c.kind == Kind::Parsing) {
+        validator_accepts_garbage(opts)
+    } else {
+        None
+    };
+    let insane = &insane;
+    let queue = Arc::new(Mutex::new(
+        cases.clone().into_iter().enumerate().collect::<Vec<_>>(),
+    ));
     let results: Arc<Mutex<Vec<(usize, TestResult)>>> = Arc::new(Mutex::new(Vec::new()));
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.max(1) {
@@ -286,7 +302,11 @@ pub fn run_tests(
                     }
                 };
                 let Some((idx, case)) = next else { break };
-                let r = run_one(&case, opts);
+                let mut r = run_one(&case, opts);
+                if let (Kind::Parsing, true, Some(why)) = (case.kind, r.passed, insane) {
+                    r.passed = false;
+                    r.reason = why.clone();
+                }
                 report(&r);
                 results
                     .lock()
@@ -523,7 +543,10 @@ fn run_encoding(name: &str, opts: &Options, dir: &Path) -> Outcome {
     cmd.args(&conf_paths)
         .env("exabgp_tcp_port", port.to_string())
         .env("exabgp_tcp_bind", "")
-        .env("exabgp_tcp_connections", msg.options.tcp_connections.to_string())
+        .env(
+            "exabgp_tcp_connections",
+            msg.options.tcp_connections.to_string(),
+        )
         .env("exabgp_api_cli", "false")
         .env("exabgp_debug_rotate", "true")
         .env("exabgp_debug_configuration", "true");
@@ -628,8 +651,7 @@ fn run_decoding(name: &str, opts: &Options, dir: &Path) -> Outcome {
     let text = std::fs::read_to_string(opts.corpus.join("decoding").join(name))
         .or_else(|e| fail(format!("cannot read test: {e}")))?;
     let mut lines = text.lines();
-    let (Some(head), Some(hex), Some(expected)) = (lines.next(), lines.next(), lines.next())
-    else {
+    let (Some(head), Some(hex), Some(expected)) = (lines.next(), lines.next(), lines.next()) else {
         return fail("decoding test needs three lines");
     };
     let words: Vec<&str> = head.split_whitespace().collect();
@@ -657,7 +679,7 @@ fn run_decoding(name: &str, opts: &Options, dir: &Path) -> Outcome {
         }
     }
     cmd.arg(&hex);
-    let status = run_bounded(cmd, dir, opts.timeout).or_else(|e| Err((e, sut_tails(dir))))?;
+    let status = run_bounded(cmd, dir, opts.tool_timeout).map_err(|e| (e, sut_tails(dir)))?;
     let stdout = std::fs::read_to_string(dir.join("sut.out")).unwrap_or_default();
     let stderr = std::fs::read_to_string(dir.join("sut.err")).unwrap_or_default();
     if !status.success() {
@@ -666,7 +688,7 @@ fn run_decoding(name: &str, opts: &Options, dir: &Path) -> Outcome {
     if !stderr.trim().is_empty() {
         return Err(("decoder wrote on stderr".into(), sut_tails(dir)));
     }
-    let got = json_cmp::parse(&stdout).or_else(|e| Err((e, sut_tails(dir))))?;
+    let got = json_cmp::parse(&stdout).map_err(|e| (e, sut_tails(dir)))?;
     match json_cmp::diff(&json_cmp::strip(expected), &json_cmp::strip(got), "") {
         None => Ok(()),
         Some(d) => Err((format!("JSON differs at {d}"), sut_tails(dir))),
@@ -697,6 +719,27 @@ pub fn referenced_programs(conf: &str) -> BTreeSet<String> {
     out
 }
 
+/// `Some(reason)` when the SUT's validator accepts an invalid configuration.
+pub fn validator_accepts_garbage(opts: &Options) -> Option<String> {
+    let dir = opts.scratch.join("parsing-sanity");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    let conf = dir.join("invalid.conf");
+    std::fs::write(&conf, "neighbor 127.0.0.1 {\n  this-is-not-a-keyword 42;\n").ok()?;
+    let mut cmd = opts.sut.command();
+    cmd.arg("validate");
+    if opts.sut.style == SutStyle::Exabgp {
+        cmd.arg("-nrv");
+    }
+    cmd.arg(&conf);
+    match run_bounded(cmd, &dir, opts.tool_timeout) {
+        Ok(st) if st.success() => {
+            Some("the SUT's validator also accepts an invalid configuration".into())
+        }
+        _ => None,
+    }
+}
+
 fn run_parsing(name: &str, opts: &Options, dir: &Path) -> Outcome {
     let src = opts.corpus.join("conf").join(name);
     let text = std::fs::read_to_string(&src).or_else(|e| fail(format!("cannot read: {e}")))?;
@@ -716,14 +759,11 @@ fn run_parsing(name: &str, opts: &Options, dir: &Path) -> Outcome {
         cmd.arg("-nrv");
     }
     cmd.arg(&target);
-    let status = run_bounded(cmd, dir, opts.timeout).or_else(|e| Err((e, sut_tails(dir))))?;
+    let status = run_bounded(cmd, dir, opts.tool_timeout).map_err(|e| (e, sut_tails(dir)))?;
     if status.success() {
         Ok(())
     } else {
-        Err((
-            format!("validation exited with {status}"),
-            sut_tails(dir),
-        ))
+        Err((format!("validation exited with {status}"), sut_tails(dir)))
     }
 }
 
@@ -801,7 +841,10 @@ mod tests {
         let p = referenced_programs(conf);
         assert_eq!(
             p.into_iter().collect::<Vec<_>>(),
-            vec!["./run/api-a.run".to_string(), "./run/syslog-1.py".to_string()]
+            vec![
+                "./run/api-a.run".to_string(),
+                "./run/syslog-1.py".to_string()
+            ]
         );
     }
 

@@ -270,8 +270,14 @@ mod tests {
     fn open_and_notification() {
         let m = from_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0031010400010B4001020304140206010400010001020641040000000102020600").unwrap();
         let d = describe(&m);
-        assert!(d.contains("my-as 1 hold-time 2880 router-id 1.2.3.4"), "{d}");
-        assert!(d.contains("capability 65 asn4 length 4 value 00000001"), "{d}");
+        assert!(
+            d.contains("my-as 1 hold-time 2880 router-id 1.2.3.4"),
+            "{d}"
+        );
+        assert!(
+            d.contains("capability 65 asn4 length 4 value 00000001"),
+            "{d}"
+        );
         let n = from_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0017030600616263").unwrap();
         assert!(describe(&n).contains("code 6 subcode 0"));
     }
