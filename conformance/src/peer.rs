@@ -151,7 +151,10 @@ impl PeerState {
 
     /// Load the next group while the current one is empty (§3.5).
     fn advance(&mut self) {
-        while !self.current.as_ref().is_some_and(|g| !g.entries.is_empty()) {
+        while match &self.current {
+            None => true,
+            Some(g) => g.entries.is_empty(),
+        } {
             match self.groups.pop_front() {
                 Some(g) => self.current = Some(g),
                 None => {
