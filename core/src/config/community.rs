@@ -49,10 +49,16 @@ pub fn parse_community(t: &Token) -> Result<Community, ConfigError> {
 }
 
 pub fn parse_communities(cur: &mut Cursor) -> Result<Vec<Community>, ConfigError> {
-    cur.list("a community")?
+    let mut v = cur
+        .list("a community")?
         .into_iter()
         .map(parse_community)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // ExaBGP keeps community sets sorted and without duplicates, which is the
+    // order the corpus shows on the wire.
+    v.sort();
+    v.dedup();
+    Ok(v)
 }
 
 /// One large community `a:b:c`, or a 96-bit decimal/hex number.
@@ -91,16 +97,16 @@ pub fn parse_large_community(t: &Token) -> Result<LargeCommunity, ConfigError> {
     })
 }
 
-/// A list of large communities; duplicates are dropped (as ExaBGP does).
+/// A list of large communities, sorted, duplicates dropped (as ExaBGP does).
 pub fn parse_large_communities(cur: &mut Cursor) -> Result<Vec<LargeCommunity>, ConfigError> {
-    let mut out: Vec<LargeCommunity> = Vec::new();
-    for t in cur.list("a large community")? {
-        let c = parse_large_community(t)?;
-        if !out.contains(&c) {
-            out.push(c);
-        }
-    }
-    Ok(out)
+    let mut v = cur
+        .list("a large community")?
+        .into_iter()
+        .map(parse_large_community)
+        .collect::<Result<Vec<_>, _>>()?;
+    v.sort();
+    v.dedup();
+    Ok(v)
 }
 
 fn ec(t: u8, st: u8, rest: [u8; 6]) -> ExtendedCommunity {
@@ -221,11 +227,16 @@ pub fn parse_extended_community(t: &Token) -> Result<ExtendedCommunity, ConfigEr
     Ok(ec(ty, st, rest))
 }
 
+/// A list of extended communities, sorted by their octets, duplicates dropped.
 pub fn parse_extended_communities(cur: &mut Cursor) -> Result<Vec<ExtendedCommunity>, ConfigError> {
-    cur.list("an extended community")?
+    let mut v = cur
+        .list("an extended community")?
         .into_iter()
         .map(parse_extended_community)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    v.sort();
+    v.dedup();
+    Ok(v)
 }
 
 /// FlowSpec traffic-rate (RFC 8955 §7.3), 2-octet AS and IEEE float bytes/s.

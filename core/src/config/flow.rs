@@ -708,6 +708,8 @@ impl FlowBuilder {
         let mut attributes = self.attributes;
         let mut ext = self.actions;
         ext.extend(self.explicit_ext);
+        ext.sort();
+        ext.dedup();
         if !ext.is_empty() {
             attributes.set(Attribute::ExtendedCommunities(ext));
         }

@@ -627,13 +627,11 @@ pub fn split_prefix(
     }))
 }
 
-/// Whether an IPv4/IPv6 unicast or multicast announcement lacks its next hop
-/// (ExaBGP refuses them, reference §1.7 `next-hop`).
+/// Whether a configured announcement lacks its next hop. ExaBGP refuses
+/// every `route` without one ("invalid route (missing next-hop, label or rd
+/// ?)"), whatever the family and even with `withdraw` (checked against 5.0).
 pub fn needs_next_hop(route: &Route) -> bool {
-    route.family.afi == Afi::IPV4
-        && (route.family.safi == Safi::UNICAST || route.family.safi == Safi::MULTICAST)
-        && route.next_hop == NextHop::None
-        && !route.withdrawn
+    route.next_hop == NextHop::None
 }
 
 /// `PREFIX <attributes...>` (the tokens after `route`), or the text API's
