@@ -176,7 +176,12 @@ pub enum Nlri {
         rd: Option<RouteDistinguisher>,
         path_id: Option<u32>,
     },
-    /// A family whose NLRI the codec keeps as opaque bytes (one NLRI's worth).
+    /// A family whose NLRI the codec does not structure (flowspec, EVPN,
+    /// VPLS, BGP-LS, MUP, MVPN, RTC ...). Decoding keeps the **whole** NLRI
+    /// field of the MP_REACH / MP_UNREACH attribute as one `Raw` (splitting it
+    /// needs that family's length rules); encoding writes `data` as is, with no
+    /// path identifier added. Codecs for those families may instead produce one
+    /// `Raw` per NLRI: concatenated, they encode the same.
     Raw { family: Family, data: Bytes },
 }
 

@@ -103,7 +103,7 @@ pub fn pack_announce(
         while i < nlri.len() {
             let start = i;
             let used = take_fitting(nlri, &mut i, max - fixed, add_path);
-            if i == start || used == 0 {
+            if i == start {
                 break;
             }
             buf.reserve(fixed + used);
@@ -130,7 +130,7 @@ pub fn pack_announce(
     while i < nlri.len() {
         let start = i;
         let used = take_fitting(nlri, &mut i, max - fixed, add_path);
-        if i == start || used == 0 {
+        if i == start {
             break;
         }
         let value = mp_fixed + used;
@@ -189,7 +189,7 @@ pub fn pack_withdraw_with_attributes(
         while i < nlri.len() {
             let start = i;
             let used = take_fitting(nlri, &mut i, max - fixed, add_path);
-            if i == start || used == 0 {
+            if i == start {
                 break;
             }
             buf.reserve(fixed + used);
@@ -213,7 +213,7 @@ pub fn pack_withdraw_with_attributes(
     while i < nlri.len() {
         let start = i;
         let used = take_fitting(nlri, &mut i, max - fixed, add_path);
-        if i == start || used == 0 {
+        if i == start {
             break;
         }
         let value = 3 + used;

@@ -1246,3 +1246,40 @@ mod props {
             .quickcheck(prop as fn(Case, bool) -> bool);
     }
 }
+
+#[test]
+fn decoding_corpus_updates_decode_cleanly() {
+    // Every `update` of the corpus decoding tests (flowspec, EVPN, BGP-LS
+    // kept raw) decodes without RFC 7606 events, when the corpus is present.
+    let dir = std::path::Path::new("/work/shared/conformance/decoding");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut n = 0;
+    for e in entries.flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let mut lines = text.lines();
+        let kind = lines.next().unwrap_or("");
+        if !kind.starts_with("update") {
+            continue;
+        }
+        let mut m = hex(lines.next().unwrap());
+        if m.len() >= 19 && m[..16] == [0xFF; 16] {
+            m.drain(..19);
+        }
+        let u = Update::decode(&m, &ctx4())
+            .unwrap_or_else(|err| panic!("{}: {err}", e.path().display()));
+        assert!(
+            u.issues.is_empty(),
+            "{}: {:?}",
+            e.path().display(),
+            u.issues
+        );
+        // ipv4-unicast-2 carries attributes only; the others carry NLRI.
+        if !e.path().ends_with("ipv4-unicast-2") {
+            assert!(u.announcements().count() + u.withdrawals().count() > 0);
+        }
+        n += 1;
+    }
+    assert!(n >= 10, "{n}");
+}
