@@ -211,7 +211,8 @@ pub fn as4_path_for(path: &AsPath) -> Option<AsPath> {
     for s in path.segments.iter().filter(|s| !s.kind.is_confed()) {
         p.segments.push(s.clone());
     }
-    Some(p)
+    // Only confederation segments carried large ASNs: nothing to send.
+    (!p.segments.is_empty()).then_some(p)
 }
 
 /// The AS4_AGGREGATOR to send with `agg` toward a 2-octet-AS peer, if needed.

@@ -338,7 +338,8 @@ fn path_len(p: &super::AsPath, asn4: bool) -> usize {
     let w = if asn4 { 4 } else { 2 };
     p.segments
         .iter()
-        .map(|s| s.asns.len() * w + 2 * s.asns.len().div_ceil(255).max(1))
+        // Empty segments are not written (RFC 7606 §7.2 makes them malformed).
+        .map(|s| s.asns.len() * w + 2 * s.asns.len().div_ceil(255))
         .sum()
 }
 
@@ -357,7 +358,20 @@ pub fn put_header(flags: u8, c: u8, len: usize, out: &mut BytesMut) {
 }
 
 /// Encode one attribute (header and value) for a session with or without ASN4.
+/// Empty list attributes (COMMUNITIES, CLUSTER_LIST, EXTENDED_COMMUNITIES,
+/// LARGE_COMMUNITY) are not written: a peer would find them malformed and
+/// treat the routes as withdrawn (RFC 7606 §7.8, §7.10, §7.14).
 pub fn encode_attribute(a: &Attribute, asn4: bool, out: &mut BytesMut) {
+    let empty = match a {
+        Attribute::Communities(c) => c.is_empty(),
+        Attribute::ClusterList(c) => c.is_empty(),
+        Attribute::ExtendedCommunities(c) => c.is_empty(),
+        Attribute::LargeCommunities(c) => c.is_empty(),
+        _ => false,
+    };
+    if empty {
+        return;
+    }
     let (flags, c) = match a {
         Attribute::Raw(r) => (r.flags, r.code),
         _ => (default_flags(a.code()), a.code()),

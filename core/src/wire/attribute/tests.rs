@@ -313,6 +313,24 @@ fn as_path_two_and_four_octets() {
         ],
     };
     assert_eq!(p.to_string(), "( 1 2 ) [ 3 4 ]");
+    // An empty segment (only constructible locally) is not written at all.
+    let p = AsPath {
+        segments: smallvec::smallvec![
+            AsPathSegment {
+                kind: SegmentKind::Set,
+                asns: smallvec::smallvec![]
+            },
+            AsPathSegment {
+                kind: SegmentKind::Sequence,
+                asns: smallvec::smallvec![7]
+            },
+        ],
+    };
+    let b = encode_one(&Attribute::AsPath(p), true);
+    assert_eq!(b, hex("400206 0201 00000007"));
+    // Empty lists are not written at all.
+    assert!(encode_one(&Attribute::Communities(vec![]), true).is_empty());
+    assert!(encode_one(&Attribute::LargeCommunities(vec![]), true).is_empty());
 }
 
 #[test]
