@@ -63,7 +63,7 @@ pub enum SessionEvent {
     /// The session reached Established (after the state event).
     Established,
     /// A decoded UPDATE from the peer.
-    Update(Update),
+    Update(Box<Update>),
     RouteRefresh(RouteRefresh),
     /// The session is over; close the connection (after the bytes queued).
     Closed(CloseReason),
@@ -387,7 +387,7 @@ impl Session {
                         self.zero_hold_keepalive_seen = true;
                     }
                 }
-                Message::Update(u) => ev.push(SessionEvent::Update(u)),
+                Message::Update(u) => ev.push(SessionEvent::Update(Box::new(u))),
                 Message::RouteRefresh(r) => ev.push(SessionEvent::RouteRefresh(r)),
                 other => log::debug!(
                     "{} ignoring {} in ESTABLISHED",

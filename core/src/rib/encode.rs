@@ -188,14 +188,17 @@ fn pack(
     }
 }
 
+/// An attribute set as sent on one session, with its resolved next hop (None:
+/// the route cannot be sent there).
+type Finalized = Option<(Attributes, Option<IpAddr>)>;
+
 /// UPDATE messages (whole, header included) for `batches` on this session.
 /// Routes of families the session did not negotiate are dropped, as ExaBGP does.
 pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec<Bytes> {
     let ctx = &out.negotiated.ctx;
     let families = &out.negotiated.families;
     let mut msgs = Vec::new();
-    let mut finalized: HashMap<(super::AttrId, Family), Option<(Attributes, Option<IpAddr>)>> =
-        HashMap::new();
+    let mut finalized: HashMap<(super::AttrId, Family), Finalized> = HashMap::new();
     for b in batches {
         match b {
             Batch::Withdraw { family, nlri } => {

@@ -48,6 +48,9 @@ struct Slot {
     queued: Option<Queued>,
 }
 
+/// Announcements of one attribute set, per family in first-queued order.
+type FamilyGroups = Vec<(Family, Vec<Nlri>)>;
+
 /// Changes ready to be packed into UPDATEs for one session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Batch {
@@ -338,7 +341,7 @@ impl AdjRibOut {
         let mut withdraws: Vec<(Family, Vec<Nlri>)> = Vec::new();
         let mut wd_index: HashMap<Family, usize> = HashMap::new();
         // Attribute sets in first-queued order, then families within each.
-        let mut groups: Vec<(AttrId, Vec<(Family, Vec<Nlri>)>)> = Vec::new();
+        let mut groups: Vec<(AttrId, FamilyGroups)> = Vec::new();
         let mut group_index: HashMap<AttrId, usize> = HashMap::new();
         for &i in &queue {
             let Some(Some(s)) = self.slots.get_mut(i as usize) else {

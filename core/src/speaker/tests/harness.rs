@@ -146,11 +146,6 @@ impl Driver {
         self.input(Input::Tick)
     }
 
-    pub fn after(&mut self, d: Duration) -> Vec<Output> {
-        let t = self.now + d;
-        self.at(t)
-    }
-
     pub fn receive(&mut self, conn: ConnId, data: Bytes) -> Vec<Output> {
         self.input(Input::Received { conn, data })
     }
