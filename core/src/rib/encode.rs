@@ -22,11 +22,11 @@ use crate::wire::attribute::{
     code, AsPath, AsPathSegment, Attribute, Attributes, Origin, SegmentKind,
 };
 use crate::wire::family::{Afi, Family};
-use crate::wire::nlri::Nlri;
-use crate::wire::update::{MpReach, MpUnreach, Update};
-use crate::wire::{CodecContext, Message, HEADER_LEN};
-use bytes::{Bytes, BytesMut};
-use smallvec::smallvec;
+use crate::wire::update::Update;
+use crate::wire::update::{pack_announce, pack_withdraw};
+use crate::wire::CodecContext;
+use bytes::Bytes;
+use smallvec::{smallvec, SmallVec};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -42,17 +42,8 @@ pub struct Outbound<'a> {
 /// The End-of-RIB marker of `family` (RFC 4724 §2): an empty UPDATE for IPv4
 /// unicast, an UPDATE with an empty MP_UNREACH_NLRI otherwise (ExaBGP writes the
 /// attribute with the extended-length flag: `90 0F 0003 AFI SAFI`).
-pub fn end_of_rib(family: Family) -> Bytes {
-    let mut v = Vec::with_capacity(30);
-    v.extend_from_slice(&[0xFF; 16]);
-    if family == Family::IPV4_UNICAST {
-        v.extend_from_slice(&[0x00, 0x17, 0x02, 0, 0, 0, 0]);
-    } else {
-        v.extend_from_slice(&[0x00, 0x1E, 0x02, 0, 0, 0, 7, 0x90, 0x0F, 0, 3]);
-        v.extend_from_slice(&family.afi.0.to_be_bytes());
-        v.push(family.safi.0);
-    }
-    Bytes::from(v)
+pub fn end_of_rib(family: Family, ctx: &CodecContext) -> Bytes {
+    Update::end_of_rib(family).to_message(ctx)
 }
 
 /// Resolve a configured next hop for this session; None = none to send, Err =
@@ -127,67 +118,6 @@ pub fn finalize(
     Ok((attrs, nh))
 }
 
-/// Encoded size of one NLRI in an UPDATE (an estimate that errs on the large
-/// side for families the codec keeps raw).
-fn nlri_size(n: &Nlri, family: Family, ctx: &CodecContext) -> usize {
-    let path = if ctx.add_path_send.contains(&family) {
-        4
-    } else {
-        0
-    };
-    match n {
-        Nlri::Prefix { prefix, .. } => path + 1 + prefix.wire_octets(),
-        Nlri::Labeled {
-            prefix, labels, rd, ..
-        } => {
-            path + 1
-                + 3 * labels.len().max(1)
-                + if rd.is_some() { 8 } else { 0 }
-                + prefix.wire_octets()
-        }
-        Nlri::Raw { data, .. } => path + 2 + data.len(),
-    }
-}
-
-fn encode_update(u: Update, ctx: &CodecContext) -> Bytes {
-    let mut b = BytesMut::new();
-    Message::Update(u).encode(ctx, &mut b);
-    b.freeze()
-}
-
-/// Split `nlri` into UPDATEs built by `make`, each within the session's
-/// maximum message size.
-fn pack(
-    nlri: Vec<Nlri>,
-    family: Family,
-    ctx: &CodecContext,
-    make: impl Fn(Vec<Nlri>) -> Update,
-    msgs: &mut Vec<Bytes>,
-) {
-    let mut base = BytesMut::new();
-    make(Vec::new()).encode_body(ctx, &mut base);
-    // One octet of slack: the MP attributes grow a length octet past 255.
-    let budget = ctx.max_message.saturating_sub(HEADER_LEN + base.len() + 1);
-    let mut chunk = Vec::new();
-    let mut used = 0;
-    for n in nlri {
-        let s = nlri_size(&n, family, ctx);
-        if s > budget {
-            log::error!("can not pack one NLRI in an UPDATE ({family})");
-            continue;
-        }
-        if used + s > budget && !chunk.is_empty() {
-            msgs.push(encode_update(make(std::mem::take(&mut chunk)), ctx));
-            used = 0;
-        }
-        used += s;
-        chunk.push(n);
-    }
-    if !chunk.is_empty() {
-        msgs.push(encode_update(make(chunk), ctx));
-    }
-}
-
 /// An attribute set as sent on one session, with its resolved next hop (None:
 /// the route cannot be sent there).
 type Finalized = Option<(Attributes, Option<IpAddr>)>;
@@ -202,31 +132,8 @@ pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec
     for b in batches {
         match b {
             Batch::Withdraw { family, nlri } => {
-                if !families.contains(&family) {
-                    continue;
-                }
-                if family == Family::IPV4_UNICAST {
-                    pack(
-                        nlri,
-                        family,
-                        ctx,
-                        |n| Update {
-                            withdrawn: n,
-                            ..Update::default()
-                        },
-                        &mut msgs,
-                    );
-                } else {
-                    pack(
-                        nlri,
-                        family,
-                        ctx,
-                        |n| Update {
-                            mp_unreach: Some(MpUnreach { family, nlri: n }),
-                            ..Update::default()
-                        },
-                        &mut msgs,
-                    );
+                if families.contains(&family) {
+                    pack_withdraw(family, &nlri, ctx, &mut msgs);
                 }
             }
             Batch::Announce { family, attr, nlri } => {
@@ -245,37 +152,8 @@ pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec
                 let Some((attrs, nh)) = fin.as_ref() else {
                     continue;
                 };
-                let classic = family == Family::IPV4_UNICAST && matches!(nh, Some(IpAddr::V4(_)));
-                if classic {
-                    pack(
-                        nlri,
-                        family,
-                        ctx,
-                        |n| Update {
-                            attributes: attrs.clone(),
-                            announced: n,
-                            ..Update::default()
-                        },
-                        &mut msgs,
-                    );
-                } else {
-                    let next_hops: Vec<IpAddr> = nh.iter().copied().collect();
-                    pack(
-                        nlri,
-                        family,
-                        ctx,
-                        |n| Update {
-                            attributes: attrs.clone(),
-                            mp_reach: Some(MpReach {
-                                family,
-                                next_hops: next_hops.clone(),
-                                nlri: n,
-                            }),
-                            ..Update::default()
-                        },
-                        &mut msgs,
-                    );
-                }
+                let next_hops: SmallVec<[IpAddr; 1]> = nh.iter().copied().collect();
+                pack_announce(family, attrs, &next_hops, &nlri, ctx, &mut msgs);
             }
         }
     }
@@ -288,9 +166,10 @@ mod tests {
 
     #[test]
     fn end_of_rib_bytes() {
-        let v4 = end_of_rib(Family::IPV4_UNICAST);
+        let ctx = CodecContext::default();
+        let v4 = end_of_rib(Family::IPV4_UNICAST, &ctx);
         assert_eq!(&v4[16..], &[0x00, 0x17, 0x02, 0, 0, 0, 0]);
-        let v6 = end_of_rib(Family::IPV6_UNICAST);
+        let v6 = end_of_rib(Family::IPV6_UNICAST, &ctx);
         assert_eq!(
             &v6[16..],
             &[0x00, 0x1E, 0x02, 0, 0, 0, 7, 0x90, 0x0F, 0, 3, 0, 2, 1]

@@ -527,7 +527,7 @@ impl Speaker {
                     // ExaBGP: no multiprotocol family, a KEEPALIVE instead.
                     msgs.push(Bytes::from_static(&crate::fsm::session::KEEPALIVE));
                 } else {
-                    msgs.extend(n.families.iter().map(|f| encode::end_of_rib(*f)));
+                    msgs.extend(n.families.iter().map(|f| encode::end_of_rib(*f, &n.ctx)));
                 }
             }
         }
