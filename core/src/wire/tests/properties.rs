@@ -160,6 +160,7 @@ fn decode_never_panics_on_arbitrary_frames() {
             2 => MessageType::Keepalive,
             3 => MessageType::RouteRefresh,
             4 => MessageType::Other(kind),
+            5 => MessageType::Update,
             _ => MessageType::Open,
         };
         let frame = Frame {
