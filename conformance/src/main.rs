@@ -4,7 +4,7 @@
 use oxbgp_conformance::cmds::parse_cmds;
 use oxbgp_conformance::msgfile::parse_msg;
 use oxbgp_conformance::peer::{serve, PeerState, PidSource};
-use oxbgp_conformance::replay::{FdSource, Replayer};
+use oxbgp_conformance::replay::{FdSource, FdWriter, Replayer};
 use oxbgp_conformance::runner::{self, Kind, Options, Sut};
 use std::io::Write;
 use std::net::TcpListener;
@@ -154,8 +154,7 @@ fn replay_main(args: &[String]) -> i32 {
         eprintln!("replay: no section for helper {helper:?} in {cmds_path}");
         return 2;
     };
-    let stdout = std::io::stdout();
-    let mut r = Replayer::new(FdSource(0), stdout.lock());
+    let mut r = Replayer::new(FdSource(0), FdWriter(1));
     r.run_section(&section.steps)
 }
 

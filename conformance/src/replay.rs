@@ -72,6 +72,31 @@ impl Source for FdSource {
     }
 }
 
+/// Unbuffered writer on a raw file descriptor (stdout): every `write_all`
+/// of a step is handed to the kernel as-is, so a `batch` is one write(2)
+/// (up to partial writes of very large batches).
+pub struct FdWriter(pub RawFd);
+
+impl Write for FdWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        loop {
+            // SAFETY: buf is valid for buf.len() bytes.
+            let n = unsafe { libc::write(self.0, buf.as_ptr().cast(), buf.len()) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Buffered line reader over a [`Source`].
 pub struct LineReader<S> {
     src: S,
