@@ -10,11 +10,20 @@ use crate::wire::attribute::{
 
 /// Write `"attribute": { ... }` for a non-empty attribute set. `error` is the
 /// RFC 7606 outcome ExaBGP reports as the last key (`"error": "treat-as-withdraw"`).
-pub(crate) fn write_attributes(out: &mut String, attrs: &Attributes, error: Option<&str>) {
+/// `aigp`: the session accepts AIGP (RFC 7311 §3.2); otherwise ExaBGP ignores it.
+pub(crate) fn write_attributes(
+    out: &mut String,
+    attrs: &Attributes,
+    error: Option<&str>,
+    aigp: bool,
+) {
     out.push_str("\"attribute\": { ");
     let mut first = true;
     let has_aggregator = attrs.iter().any(|a| matches!(a, Attribute::Aggregator(_)));
     for a in attrs.iter() {
+        if !aigp && matches!(a, Attribute::Aigp(_)) {
+            continue;
+        }
         let start = out.len();
         if !first {
             out.push_str(", ");
@@ -234,7 +243,7 @@ fn push_raw(out: &mut String, r: &RawAttribute) -> bool {
             }
         }
         code::MP_REACH_NLRI | code::MP_UNREACH_NLRI => return false,
-        code::IPV6_EXTENDED_COMMUNITIES if r.data.len() % 20 == 0 => {
+        code::IPV6_EXTENDED_COMMUNITIES if r.data.len().is_multiple_of(20) => {
             // RFC 5701: 20-octet communities; ExaBGP prints each as its
             // 160-bit integer and a string.
             let mut v: Vec<&[u8]> = r.data.chunks(20).collect();
@@ -272,9 +281,12 @@ fn push_raw(out: &mut String, r: &RawAttribute) -> bool {
     };
     let _ = std::fmt::Write::write_fmt(
         out,
-        format_args!("\"attribute-0x{:02X}-0x{:02X}\": \"", r.code, flags),
+        format_args!("\"attribute-0x{:02X}-0x{:02X}\": \"0x", r.code, flags),
     );
-    push_hex_0x(out, &r.data);
+    // Sic: the value is lower-case hex, unlike everything else.
+    for b in r.data.iter() {
+        let _ = std::fmt::Write::write_fmt(out, format_args!("{b:02x}"));
+    }
     out.push('"');
     true
 }
@@ -337,7 +349,7 @@ fn prefix_sid(d: &[u8]) -> Option<String> {
                 let idx = u32::from_be_bytes([v[3], v[4], v[5], v[6]]);
                 parts.push(format!("\"sr-label-index\": {idx}"));
             }
-            3 if len >= 2 && (len - 2) % 6 == 0 => {
+            3 if len >= 2 && (len - 2).is_multiple_of(6) => {
                 let srgbs: Vec<String> = v[2..]
                     .chunks(6)
                     .map(|c| {
@@ -387,7 +399,7 @@ mod tests {
             a.set(x);
         }
         let mut s = String::new();
-        write_attributes(&mut s, &a, error);
+        write_attributes(&mut s, &a, error, false);
         s
     }
 
@@ -539,6 +551,10 @@ mod tests {
             r#""attribute-0x99-0xE0": "0x0102""#
         );
         assert_eq!(
+            one(raw(0xC0, 0xF0, &[0xAD, 0xCA])),
+            r#""attribute-0xF0-0xE0": "0xadca""#
+        );
+        assert_eq!(
             one(raw(0x70, 0x99, &[0, 0, 0, 0x64])),
             r#""attribute-0x99-0x70": "0x00000064""#
         );
@@ -580,6 +596,22 @@ mod tests {
         assert_eq!(
             one(raw(0xC0, 25, h("000C2A020B800000000100000000000000010000"))),
             r#""extended-community-ipv6": [ { "value": 271268354242357201462255214013497395816497152, "string": "redirect-to-nexthop-ietf 2a02:b80:0:1::1" } ]"#
+        );
+    }
+
+    #[test]
+    fn aigp_only_on_sessions_accepting_it() {
+        let mut a = Attributes::new();
+        a.set(Attribute::Origin(Origin::Igp));
+        a.set(Attribute::Aigp(100));
+        let mut s = String::new();
+        write_attributes(&mut s, &a, None, false);
+        assert_eq!(s, r#""attribute": { "origin": "igp" }"#);
+        s.clear();
+        write_attributes(&mut s, &a, None, true);
+        assert_eq!(
+            s,
+            r#""attribute": { "origin": "igp", "aigp": "0x0000000000000064" }"#
         );
     }
 

@@ -13,10 +13,21 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// Why FlowSpec bytes could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FlowError {
-    Truncated { component: u8 },
+    Truncated {
+        component: u8,
+    },
     UnknownComponent(u8),
-    BadPrefix { component: u8, len: u8 },
+    BadPrefix {
+        component: u8,
+        len: u8,
+    },
     Empty,
+    /// A one-octet field (protocol, ICMP type/code, DSCP) given a larger value:
+    /// ExaBGP drops such a rule.
+    ValueOutOfRange {
+        component: u8,
+        value: u64,
+    },
 }
 
 impl std::fmt::Display for FlowError {
@@ -33,6 +44,12 @@ impl std::fmt::Display for FlowError {
                 )
             }
             FlowError::Empty => f.write_str("empty flow rule"),
+            FlowError::ValueOutOfRange { component, value } => {
+                write!(
+                    f,
+                    "flow component {component} value {value} does not fit one octet"
+                )
+            }
         }
     }
 }
@@ -139,6 +156,12 @@ impl FlowRule {
                             .ok_or(FlowError::Truncated { component: kind })?;
                         let v = bytes.iter().fold(0u64, |acc, b| acc << 8 | *b as u64);
                         d = &rest[n..];
+                        if matches!(kind, 3 | 7 | 8 | 11) && v > 255 {
+                            return Err(FlowError::ValueOutOfRange {
+                                component: kind,
+                                value: v,
+                            });
+                        }
                         terms.push((op, v));
                         if op & OP_END != 0 {
                             break;
@@ -222,7 +245,7 @@ impl FlowRule {
                 let mut items: Vec<String> = Vec::new();
                 for &(op, v) in terms {
                     let term = match c.kind {
-                        9 | 12 => bitmask_term(c.kind, op, v),
+                        9 | 12 => bitmask_term(c.kind, op, v, self.family.afi == Afi::IPV6),
                         _ => numeric_term(c.kind, op, v),
                     };
                     match items.last_mut() {
@@ -254,7 +277,8 @@ fn component_name(kind: u8, v6: bool) -> &'static str {
         (8, _) => "icmp-code",
         (9, _) => "tcp-flags",
         (10, _) => "packet-length",
-        (11, _) => "dscp",
+        (11, false) => "dscp",
+        (11, true) => "traffic-class",
         (12, _) => "fragment",
         (13, _) => "flow-label",
         _ => "unknown",
@@ -330,7 +354,7 @@ fn numeric_term(kind: u8, op: u8, v: u64) -> String {
 
 /// RFC 8955 §4.2.1.2 bitmask operator: not 0x02, match 0x01. Set bits are
 /// named in ascending order and joined with `+`.
-fn bitmask_term(kind: u8, op: u8, v: u64) -> String {
+fn bitmask_term(kind: u8, op: u8, v: u64, v6: bool) -> String {
     const TCP: [&str; 8] = ["fin", "syn", "rst", "push", "ack", "urg", "ece", "cwr"];
     const FRAG: [&str; 4] = [
         "dont-fragment",
@@ -346,6 +370,8 @@ fn bitmask_term(kind: u8, op: u8, v: u64) -> String {
         s.push('=');
     }
     let names: &[&str] = if kind == 9 { &TCP } else { &FRAG };
+    // RFC 8956 §3.6: IPv6 has no don't-fragment bit; ExaBGP ignores it.
+    let v = if kind == 12 && v6 { v & !1 } else { v };
     let mut first = true;
     for (bit, n) in names.iter().enumerate() {
         if v & (1 << bit) != 0 {

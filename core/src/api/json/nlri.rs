@@ -31,22 +31,25 @@ fn push_path_id(out: &mut String, path_id: Option<u32>) {
     }
 }
 
-/// Write one NLRI. `compact` is `exabgp.api.compact`: a prefix without path-id
-/// is then a bare string.
-pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) {
+/// Write one NLRI (for the families the codec keeps as one opaque field, every
+/// route of the field, `, `-separated). `compact` is `exabgp.api.compact`: a
+/// prefix without path-id is then a bare string. Returns false when nothing was
+/// written: ExaBGP silently drops FlowSpec rules it considers invalid.
+pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) -> bool {
     match n {
         Nlri::Prefix { prefix, path_id } => {
             if compact && path_id.is_none() {
                 out.push('"');
                 push_prefix(out, prefix);
                 out.push('"');
-                return;
+                return true;
             }
             out.push_str("{ \"nlri\": \"");
             push_prefix(out, prefix);
             out.push('"');
             push_path_id(out, *path_id);
             out.push_str(" }");
+            true
         }
         Nlri::Labeled {
             prefix,
@@ -72,37 +75,29 @@ pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) {
                 let _ = write!(out, ", \"rd\": \"{rd}\"");
             }
             out.push_str(" }");
+            true
         }
         Nlri::Raw { family, data } => {
             // The codec keeps a whole NLRI field of these families as one Raw
             // value: split it into routes here (each renders as one element).
             if family.safi == Safi::FLOW || family.safi == Safi::FLOW_VPN {
                 let mut first = true;
-                let mut ok = true;
                 for rule in split_flow(data) {
-                    match super::flow::FlowRule::decode(*family, rule) {
-                        Ok(r) => {
-                            if !first {
-                                out.push_str(", ");
-                            }
-                            first = false;
-                            r.write_json(out, None);
+                    if let Ok(r) = super::flow::FlowRule::decode(*family, rule) {
+                        if !first {
+                            out.push_str(", ");
                         }
-                        Err(_) => ok = false,
+                        first = false;
+                        r.write_json(out, None);
                     }
                 }
-                if ok && !first {
-                    return;
-                }
-                if !first {
-                    out.push_str(", ");
-                }
+                return !first;
             } else if family.safi == Safi::MCAST_VPN {
                 super::mvpn::write_mvpn_field(out, data);
-                return;
+                return true;
             } else if family.safi == Safi::VPLS {
                 super::vpls::write_vpls_field(out, data);
-                return;
+                return true;
             } else if family.safi == Safi::EVPN {
                 let mut d: &[u8] = data;
                 let mut first = true;
@@ -117,7 +112,7 @@ pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) {
                     d = &d[n..];
                 }
                 if d.is_empty() && !first {
-                    return;
+                    return true;
                 }
                 if !first {
                     out.push_str(", ");
@@ -125,12 +120,13 @@ pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) {
                 out.push_str("{ \"raw\": \"");
                 push_hex(out, d);
                 out.push_str("\" }");
-                return;
+                return true;
             }
             // Families we cannot structure yet: the bytes, so nothing is hidden.
             out.push_str("{ \"raw\": \"");
             push_hex(out, data);
             out.push_str("\" }");
+            true
         }
     }
 }

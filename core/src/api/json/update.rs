@@ -22,6 +22,9 @@ pub struct UpdateOptions<'a> {
     pub error: Option<&'a str>,
     /// Raw header/body to print (api `packets`/`consolidate`).
     pub raw: Option<Raw<'a>>,
+    /// The session accepts AIGP (neighbor `aigp enable`, RFC 7311 §3.2);
+    /// ExaBGP ignores the attribute otherwise.
+    pub aigp: bool,
     /// A `"negotiated": {...}` object (already rendered) to append after
     /// `message` (api `negotiated`, reference §4.3).
     pub negotiated: Option<&'a str>,
@@ -95,6 +98,22 @@ struct Group<'a> {
     nlri: &'a [Nlri],
 }
 
+/// Append the elements of `nlri`, `, `-separated; `first` says whether
+/// nothing has been written to the list yet.
+fn write_list(out: &mut String, nlri: &[Nlri], compact: bool, first: &mut bool) {
+    for n in nlri {
+        let mark = out.len();
+        if !*first {
+            out.push_str(", ");
+        }
+        if write_nlri(out, n, compact) {
+            *first = false;
+        } else {
+            out.truncate(mark);
+        }
+    }
+}
+
 /// `{ "update": { ... } }` or `{ "eor": { ... } }`: the value of `"message"`.
 pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOptions<'_>) {
     // The decoder already moved treat-as-withdraw NLRI to the withdrawals;
@@ -115,18 +134,20 @@ pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOp
     out.push_str("{ \"update\": { ");
     let mut need_sep = false;
     if !u.attributes.is_empty() || opts.error.is_some() {
-        write_attributes(out, &u.attributes, opts.error);
+        write_attributes(out, &u.attributes, opts.error, opts.aigp);
         need_sep = true;
     }
 
-    // Announcements: classic NLRI first, then MP_REACH_NLRI.
+    // Announcements: classic NLRI first, then MP_REACH_NLRI. ExaBGP makes one
+    // route per next hop, so with a global and a link-local next hop (RFC 2545
+    // §3) every NLRI is listed under both.
     let classic_nh = u.attributes.iter().find_map(|a| match a {
         Attribute::NextHop(ip) => Some(IpAddr::V4(*ip)),
         _ => None,
     });
-    let mut groups: [Option<Group<'_>>; 2] = [None, None];
+    let mut groups: smallvec::SmallVec<[Group<'_>; 3]> = smallvec::SmallVec::new();
     if !u.announced.is_empty() {
-        groups[0] = Some(Group {
+        groups.push(Group {
             family: Family::IPV4_UNICAST,
             next_hop: classic_nh,
             nlri: &u.announced,
@@ -134,39 +155,49 @@ pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOp
     }
     if let Some(mp) = &u.mp_reach {
         if !mp.nlri.is_empty() {
-            groups[1] = Some(Group {
-                family: mp.family,
-                next_hop: mp.next_hops.first().copied(),
-                nlri: &mp.nlri,
-            });
+            if mp.next_hops.is_empty() {
+                groups.push(Group {
+                    family: mp.family,
+                    next_hop: None,
+                    nlri: &mp.nlri,
+                });
+            }
+            for nh in &mp.next_hops {
+                groups.push(Group {
+                    family: mp.family,
+                    next_hop: Some(*nh),
+                    nlri: &mp.nlri,
+                });
+            }
         }
     }
-    let present: smallvec::SmallVec<[&Group<'_>; 2]> = groups.iter().flatten().collect();
-    if !present.is_empty() {
+    if !groups.is_empty() {
+        let mark = out.len();
         if need_sep {
             out.push_str(", ");
         }
-        need_sep = true;
         out.push_str("\"announce\": { ");
+        let mut any_family = false;
         let mut i = 0;
-        while i < present.len() {
-            if i > 0 {
+        while i < groups.len() {
+            let fam = groups[i].family;
+            let fam_mark = out.len();
+            if any_family {
                 out.push_str(", ");
             }
-            let fam = present[i].family;
             out.push('"');
             push_family_words(out, fam, " ");
             out.push_str("\": { ");
             // Consecutive groups of the same family share the family object;
             // the same next hop shares the list.
             let mut j = i;
-            let mut first_nh = true;
-            while j < present.len() && present[j].family == fam {
-                let nh = present[j].next_hop;
-                if !first_nh {
+            let mut any_nh = false;
+            while j < groups.len() && groups[j].family == fam {
+                let nh = groups[j].next_hop;
+                let nh_mark = out.len();
+                if any_nh {
                     out.push_str(", ");
                 }
-                first_nh = false;
                 out.push('"');
                 match nh {
                     Some(ip) => push_ip(out, ip),
@@ -174,22 +205,32 @@ pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOp
                 }
                 out.push_str("\": [ ");
                 let mut first = true;
-                while j < present.len() && present[j].family == fam && present[j].next_hop == nh {
-                    for n in present[j].nlri {
-                        if !first {
-                            out.push_str(", ");
-                        }
-                        first = false;
-                        write_nlri(out, n, opts.compact);
-                    }
+                while j < groups.len() && groups[j].family == fam && groups[j].next_hop == nh {
+                    write_list(out, groups[j].nlri, opts.compact, &mut first);
                     j += 1;
                 }
-                out.push_str(" ]");
+                if first {
+                    // Nothing ExaBGP would show (invalid FlowSpec rules).
+                    out.truncate(nh_mark);
+                } else {
+                    out.push_str(" ]");
+                    any_nh = true;
+                }
             }
-            out.push_str(" }");
+            if any_nh {
+                out.push_str(" }");
+                any_family = true;
+            } else {
+                out.truncate(fam_mark);
+            }
             i = j;
         }
-        out.push_str(" }");
+        if any_family {
+            out.push_str(" }");
+            need_sep = true;
+        } else {
+            out.truncate(mark);
+        }
     }
 
     // Withdrawals: classic withdrawn routes first, then MP_UNREACH_NLRI.
@@ -203,33 +244,39 @@ pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOp
         }
     }
     if !wgroups.is_empty() {
+        let mark = out.len();
         if need_sep {
             out.push_str(", ");
         }
         out.push_str("\"withdraw\": { ");
+        let mut any_family = false;
         let mut i = 0;
         while i < wgroups.len() {
-            if i > 0 {
+            let fam = wgroups[i].0;
+            let fam_mark = out.len();
+            if any_family {
                 out.push_str(", ");
             }
-            let fam = wgroups[i].0;
             out.push('"');
             push_family_words(out, fam, " ");
             out.push_str("\": [ ");
             let mut first = true;
             while i < wgroups.len() && wgroups[i].0 == fam {
-                for n in wgroups[i].1 {
-                    if !first {
-                        out.push_str(", ");
-                    }
-                    first = false;
-                    write_nlri(out, n, opts.compact);
-                }
+                write_list(out, wgroups[i].1, opts.compact, &mut first);
                 i += 1;
             }
-            out.push_str(" ]");
+            if first {
+                out.truncate(fam_mark);
+            } else {
+                out.push_str(" ]");
+                any_family = true;
+            }
         }
-        out.push_str(" }");
+        if any_family {
+            out.push_str(" }");
+        } else {
+            out.truncate(mark);
+        }
     }
     out.push_str(" } }");
 }
@@ -316,6 +363,7 @@ mod tests {
     }
 
     #[test]
+    /// With a link-local next hop every NLRI is listed under both next hops (observed).
     fn mp_and_classic_groups_and_no_nexthop() {
         let mut a = Attributes::new();
         a.set(Attribute::Origin(Origin::Igp));
@@ -345,7 +393,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            r#"{ "update": { "attribute": { "origin": "igp", "error": "treat-as-withdraw" }, "announce": { "ipv4 unicast": { "no-nexthop": [ { "nlri": "10.0.0.0/8" } ] }, "ipv6 unicast": { "2001::1": [ { "nlri": "2001:db8::/32" } ] } }, "withdraw": { "ipv4 unicast": [ { "nlri": "10.9.0.0/16" } ], "ipv6 unicast": [ { "nlri": "2001:db9::/32" } ] } } }"#
+            r#"{ "update": { "attribute": { "origin": "igp", "error": "treat-as-withdraw" }, "announce": { "ipv4 unicast": { "no-nexthop": [ { "nlri": "10.0.0.0/8" } ] }, "ipv6 unicast": { "2001::1": [ { "nlri": "2001:db8::/32" } ], "fe80::1": [ { "nlri": "2001:db8::/32" } ] } }, "withdraw": { "ipv4 unicast": [ { "nlri": "10.9.0.0/16" } ], "ipv6 unicast": [ { "nlri": "2001:db9::/32" } ] } } }"#
         );
     }
 
