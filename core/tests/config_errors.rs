@@ -122,6 +122,7 @@ fn bad_configs_report_line_column_and_expectation() {
         ("ttl-security is not a 5.0 keyword", nb(" ttl-security 2;\n"), 6, 2, "invalid keyword 'ttl-security'"),
         ("stray } followed by content", format!("}}\n{}", nb("")), 1, 1, "unexpected '}'"),
         ("ipv6 multicast family", nb(" family {\n  ipv6 multicast;\n }\n"), 7, 8, "a SAFI valid for ipv6"),
+        ("hex hold-time (ExaBGP: decimal only)", nb(" hold-time 0x10;\n"), 6, 12, "hold time"),
         ("bad encoder", "process p {\n run /bin/cat;\n encoder xml;\n}\n".into(), 3, 10, "expected an encoder (text or json)"),
     ];
     assert!(cases.len() >= 20);
@@ -312,4 +313,53 @@ fn twenty_thousand_routes_parse() {
     body.push_str(" }\n");
     let cfg = parse_str(&nb(&body), "big.conf").unwrap();
     assert_eq!(cfg.neighbors[0].routes.len(), 20_000);
+}
+
+#[test]
+fn exabgp_leniencies_checked_against_5_0() {
+    // Several description words, empty community/as-path lists, upper-case origin.
+    let text = nb(" description a  b;\n static {\n  route 10.0.0.0/24 next-hop 1.1.1.1 origin IGP community [ ] as-path [ ];\n }\n");
+    let n = &parse_str(&text, "t").unwrap().neighbors[0];
+    assert_eq!(n.description.as_deref(), Some("a b"));
+    let r = &n.routes[0];
+    assert_eq!(
+        r.attributes.get(1),
+        Some(&Attribute::Origin(oxbgp_core::wire::attribute::Origin::Igp))
+    );
+    assert_eq!(r.attributes.get(8), None);
+    assert_eq!(
+        r.attributes.get(2),
+        Some(&Attribute::AsPath(Default::default()))
+    );
+}
+
+#[test]
+fn api_helpers_parse_attributes_nlri_and_flows() {
+    use oxbgp_core::config::flow::parse_flow_tokens;
+    use oxbgp_core::config::route::routes_from_tokens;
+    let end = oxbgp_core::config::Pos::new(1, 200);
+    let toks =
+        command_tokens("attributes next-hop 10.0.0.1 med 10 nlri 10.0.1.0/24 10.0.2.0/24").unwrap();
+    let routes = routes_from_tokens(&toks, end, true).unwrap();
+    assert_eq!(routes.len(), 2);
+    assert!(routes
+        .iter()
+        .all(|r| r.attributes.get(4) == Some(&Attribute::Med(10))));
+    let toks = command_tokens("10.0.0.0/24").unwrap();
+    assert!(routes_from_tokens(&toks, end, true).is_err());
+    assert_eq!(routes_from_tokens(&toks, end, false).unwrap().len(), 1);
+
+    let toks = command_tokens(
+        "{ match { source 10.0.0.0/8; destination-port =80; } then { rate-limit 9600; } }",
+    )
+    .unwrap();
+    let f = parse_flow_tokens(&toks, end).unwrap();
+    assert_eq!(f.family, Family::IPV4_FLOW);
+    assert_eq!(f.components.len(), 2);
+
+    let text = nb(
+        " announce {\n  ipv6 {\n   flow source 2001:db8::/32 next-header udp discard;\n  }\n }\n",
+    );
+    let n = &parse_str(&text, "t").unwrap().neighbors[0];
+    assert_eq!(n.flows[0].family, Family::IPV6_FLOW);
 }

@@ -17,7 +17,7 @@ use super::route::{
 };
 use super::tree::Node;
 use super::value::{
-    asn_from_str, bool_from_str, parse_ip, parse_ipv4, parse_prefix, parse_uint, Cursor,
+    asn_from_str, bool_from_str, parse_dec, parse_ip, parse_ipv4, parse_prefix, parse_uint, Cursor,
 };
 use crate::wire::family::{Afi, Family, Safi};
 use crate::wire::nlri::Prefix;
@@ -314,7 +314,7 @@ fn parse_neighbor_stmt(
         "peer-as" => d.peer_as = Some(asn_setting(val!("an AS number or 'auto'"))?),
         "hold-time" => {
             let t = val!("a hold time (0 or 3..65535)");
-            let v = parse_uint(t, "a hold time (0 or 3..65535)", 0xFFFF).map_err(|_| {
+            let v = parse_dec(t, "a hold time (0 or 3..65535)", 0, 0xFFFF).map_err(|_| {
                 ConfigError::expected(t.pos, "a hold time (0 or 3..65535)", &t.text)
             })?;
             // RFC 4271 §4.2: zero or at least three seconds.
@@ -328,13 +328,16 @@ fn parse_neighbor_stmt(
             d.hold_time = Some(v as u16);
         }
         "passive" => d.passive = Some(opt_bool(&mut cur, true)?),
-        "listen" => {
-            d.listen = Some(parse_uint(val!("a port"), "a port (0..65535)", 0xFFFF)? as u16)
+        "listen" => d.listen = Some(parse_dec(val!("a port"), "a port", 0, 0xFFFF)? as u16),
+        "connect" => d.connect = Some(parse_dec(val!("a port"), "a port", 0, 0xFFFF)? as u16),
+        "description" => {
+            // ExaBGP accepts several words; keep them joined by one space.
+            let mut words = vec![val!("a description").text.clone()];
+            while let Some(t) = cur.next() {
+                words.push(t.text.clone());
+            }
+            d.description = Some(words.join(" "));
         }
-        "connect" => {
-            d.connect = Some(parse_uint(val!("a port"), "a port (0..65535)", 0xFFFF)? as u16)
-        }
-        "description" => d.description = Some(val!("a description").text.clone()),
         "host-name" => d.host_name = Some(check_fqdn(val!("a host name"))?),
         "domain-name" => d.domain_name = Some(check_fqdn(val!("a domain name"))?),
         "group-updates" => d.group_updates = Some(opt_bool(&mut cur, true)?),

@@ -8,8 +8,8 @@ use super::error::{ConfigError, Pos};
 use super::lexer::Token;
 use super::model::{NextHop, Route};
 use super::value::{
-    asn_from_str, hex_bytes, parse_asn, parse_ip, parse_ipv4, parse_prefix, parse_rd, parse_uint,
-    Cursor,
+    asn_from_str, hex_bytes, parse_asn, parse_dec, parse_ip, parse_ipv4, parse_prefix, parse_rd,
+    parse_uint, Cursor,
 };
 use crate::wire::attribute::{
     flag, Aggregator, AsPath, AsPathSegment, Attribute, Attributes, Origin, RawAttribute,
@@ -154,7 +154,10 @@ pub fn parse_as_path(cur: &mut Cursor) -> Result<AsPath, ConfigError> {
             }
             asns.push(parse_asn(t)?);
         }
-        path.segments.push(AsPathSegment { kind, asns });
+        // `as-path [ ]` is an empty path, not an empty segment.
+        if !asns.is_empty() {
+            path.segments.push(AsPathSegment { kind, asns });
+        }
         match cur.peek() {
             Some(t) if t.is("[") || t.is("(") => {
                 open = t;
@@ -416,22 +419,41 @@ impl RouteAttrs {
             "med" => {
                 let t = cur.expect("a MED value")?;
                 a.set(Attribute::Med(
-                    parse_uint(t, "a MED value (0..4294967295)", u32::MAX as u64)? as u32,
+                    parse_dec(t, "a MED value", 0, u32::MAX as u64)? as u32,
                 ))
             }
             "local-preference" => {
                 let t = cur.expect("a local-preference value")?;
-                a.set(Attribute::LocalPref(parse_uint(
+                a.set(Attribute::LocalPref(parse_dec(
                     t,
-                    "a local-preference value (0..4294967295)",
+                    "a local-preference value",
+                    0,
                     u32::MAX as u64,
                 )? as u32))
             }
-            "community" => a.set(Attribute::Communities(parse_communities(cur)?)),
-            "large-community" => a.set(Attribute::LargeCommunities(parse_large_communities(cur)?)),
-            "extended-community" => a.set(Attribute::ExtendedCommunities(
-                parse_extended_communities(cur)?,
-            )),
+            "community" => {
+                // An empty list (`community [ ]`) sets nothing: an empty
+                // attribute would not survive a decode/encode round trip.
+                let v = parse_communities(cur)?;
+                a.remove(crate::wire::attribute::code::COMMUNITIES);
+                if !v.is_empty() {
+                    a.set(Attribute::Communities(v))
+                }
+            }
+            "large-community" => {
+                let v = parse_large_communities(cur)?;
+                a.remove(crate::wire::attribute::code::LARGE_COMMUNITIES);
+                if !v.is_empty() {
+                    a.set(Attribute::LargeCommunities(v))
+                }
+            }
+            "extended-community" => {
+                let v = parse_extended_communities(cur)?;
+                a.remove(crate::wire::attribute::code::EXTENDED_COMMUNITIES);
+                if !v.is_empty() {
+                    a.set(Attribute::ExtendedCommunities(v))
+                }
+            }
             "atomic-aggregate" => a.set(Attribute::AtomicAggregate),
             "aggregator" => {
                 let paren = cur.eat("(");
@@ -677,4 +699,34 @@ pub fn parse_attributes_nlri(
         ));
     }
     Ok((attrs, prefixes))
+}
+
+/// Text API entry point: the arguments of `announce|withdraw route ...`
+/// (`PREFIX <attributes>`, i.e. the tokens after `route`) or of
+/// `announce|withdraw attributes ... nlri P ...` (tokens starting with
+/// `attributes`), turned into routes with the configuration's rules.
+/// `announce` requires a next hop, as configured routes do.
+pub fn routes_from_tokens(
+    toks: &[Token],
+    end: Pos,
+    announce: bool,
+) -> Result<Vec<Route>, ConfigError> {
+    let (attrs, prefixes) = match toks.first() {
+        Some(t) if t.is("attributes") || t.is("attribute") => {
+            parse_attributes_nlri(&toks[1..], end)?
+        }
+        _ => parse_route(toks, end)?,
+    };
+    let mut out = Vec::new();
+    for (p, pos) in prefixes {
+        let start = out.len();
+        attrs.build(p, pos, None, &mut out)?;
+        if announce && out.get(start).is_some_and(needs_next_hop) {
+            return Err(ConfigError::new(
+                pos,
+                format!("expected 'next-hop' for the route {p}"),
+            ));
+        }
+    }
+    Ok(out)
 }
