@@ -631,6 +631,23 @@ fn rfc7606_mp_reach_treat_as_withdraw() {
     assert!(u.treat_as_withdraw);
     assert_eq!(u.issues.len(), 1);
     assert_eq!(u.issues[0].code, code::ORIGIN);
+    // MP_UNREACH already holds another family: the MP_REACH stays, flagged.
+    let reach = attr(
+        "800E",
+        "00020110 20010DB8000000000000000000000001 00 30 20010DB80002",
+    );
+    let unreach = attr("800F", "000101 18 0A0001");
+    let u = Update::decode(&no_nlri(&format!("400200 {reach} {unreach}")), &ctx4()).unwrap();
+    assert!(u.treat_as_withdraw && u.mp_reach.is_some());
+    assert_eq!(u.announcements().count(), 0);
+    let w: Vec<(Family, Nlri)> = u.withdrawals().map(|(f, n)| (f, n.clone())).collect();
+    assert_eq!(
+        w,
+        vec![
+            (Family::IPV4_UNICAST, Nlri::prefix(v4("10.0.1.0/24"))),
+            (Family::IPV6_UNICAST, Nlri::prefix(v6("2001:db8:2::/48"))),
+        ]
+    );
     // ... but with ORIGIN and AS_PATH it is a clean announcement.
     let u = Update::decode(&no_nlri(&format!("40010100 400200 {mp}")), &ctx4()).unwrap();
     assert!(!u.treat_as_withdraw && u.issues.is_empty());
@@ -1143,6 +1160,14 @@ mod props {
         }
     }
 
+    impl Arbitrary for Update {
+        /// An UPDATE valid for some session (path identifiers present or
+        /// not, 2- or 4-octet ASNs); see `Case` for the matching context.
+        fn arbitrary(g: &mut Gen) -> Update {
+            Case::arbitrary(g).update
+        }
+    }
+
     #[test]
     fn quickcheck_update_roundtrip() {
         fn prop(c: Case) -> bool {
@@ -1282,4 +1307,41 @@ fn decoding_corpus_updates_decode_cleanly() {
         n += 1;
     }
     assert!(n >= 10, "{n}");
+}
+
+/// Throughput check, run by hand: `cargo test --release -- --ignored pack_speed --nocapture`.
+#[test]
+#[ignore]
+fn pack_speed() {
+    let nlri: Vec<Nlri> = (0..1_000_000u32)
+        .map(|i| {
+            Nlri::prefix(Prefix::V4 {
+                addr: i << 8,
+                len: 24,
+            })
+        })
+        .collect();
+    let nh = [IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))];
+    let t = std::time::Instant::now();
+    let mut out = Vec::new();
+    pack_announce(
+        Family::IPV4_UNICAST,
+        &base_attrs(),
+        &nh,
+        &nlri,
+        &ctx4(),
+        &mut out,
+    );
+    let packed = t.elapsed();
+    let t = std::time::Instant::now();
+    let mut n = 0;
+    for m in &out {
+        n += Update::decode(&m[19..], &ctx4()).unwrap().announced.len();
+    }
+    eprintln!(
+        "{} messages; pack {packed:?}, decode {:?}",
+        out.len(),
+        t.elapsed()
+    );
+    assert_eq!(n, nlri.len());
 }
