@@ -122,7 +122,8 @@ pub fn sort_exabgp(caps: &mut [Capability]) {
 /// The FSM decides when to apply it; this is the check itself.
 pub fn check_hold_time(hold_time: u16) -> Result<(), DecodeError> {
     if hold_time == 1 || hold_time == 2 {
-        let text = format!("hold time {hold_time} is invalid, it must be 0 or at least 3");
+        // ExaBGP's sentence, sent as the data.
+        let text = format!("Hold Time is invalid ({hold_time})");
         return Err(DecodeError::new(2, 6, Bytes::from(text.clone()), text));
     }
     Ok(())

@@ -470,6 +470,7 @@ fn hold_time_helper() {
     for h in [1, 2] {
         let e = check_hold_time(h).unwrap_err();
         assert_eq!((e.code, e.subcode), (2, 6));
+        assert_eq!(e.data, format!("Hold Time is invalid ({h})").into_bytes());
     }
 }
 
