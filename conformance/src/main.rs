@@ -265,7 +265,11 @@ fn runner_run(args: &[String]) -> Result<i32, String> {
     }
     if !list && !matches!(opts.sut.program.try_exists(), Ok(true)) && opts.sut.program.is_absolute()
     {
-        return Err(format!("SUT {} does not exist", opts.sut.program.display()));
+        return Err(format!(
+            "SUT {} does not exist (build it with `cargo build --release -p oxbgp` in the same \
+             target dir, or pass --sut-bin PATH / --sut CMD)",
+            opts.sut.program.display()
+        ));
     }
     eprintln!(
         "running {} tests, SUT {}, scratch {}",
