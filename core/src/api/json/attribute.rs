@@ -243,6 +243,13 @@ fn push_raw(out: &mut String, r: &RawAttribute) -> bool {
             }
         }
         code::MP_REACH_NLRI | code::MP_UNREACH_NLRI => return false,
+        code::BGP_LS => {
+            let mark = out.len();
+            if super::bgpls::write_bgpls_attribute(out, &r.data) {
+                return true;
+            }
+            out.truncate(mark);
+        }
         code::IPV6_EXTENDED_COMMUNITIES if r.data.len().is_multiple_of(20) => {
             // RFC 5701: 20-octet communities; ExaBGP prints each as its
             // 160-bit integer and a string.
@@ -292,7 +299,7 @@ fn push_raw(out: &mut String, r: &RawAttribute) -> bool {
 }
 
 /// Decimal digits of a big-endian unsigned integer of any size.
-fn push_big_decimal(out: &mut String, bytes: &[u8]) {
+pub(crate) fn push_big_decimal(out: &mut String, bytes: &[u8]) {
     let mut n: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
     if n.is_empty() {
         out.push('0');

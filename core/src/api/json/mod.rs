@@ -9,6 +9,7 @@
 //! session: one document per received UPDATE).
 
 mod attribute;
+mod bgpls;
 mod envelope;
 mod evpn;
 mod extcommunity;

@@ -4,7 +4,7 @@ use super::{push_hex, push_ip, push_ipv4, push_u64};
 use crate::wire::family::Safi;
 use crate::wire::nlri::{Nlri, Prefix};
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 #[inline]
 pub(crate) fn push_prefix(out: &mut String, p: &Prefix) {
@@ -36,6 +36,12 @@ fn push_path_id(out: &mut String, path_id: Option<u32>) {
 /// prefix without path-id is then a bare string. Returns false when nothing was
 /// written: ExaBGP silently drops FlowSpec rules it considers invalid.
 pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) -> bool {
+    write_nlri_nh(out, n, compact, None)
+}
+
+/// [`write_nlri`] for NLRI announced with next hop `nh` (BGP-LS node and
+/// prefix NLRI show it).
+pub(crate) fn write_nlri_nh(out: &mut String, n: &Nlri, compact: bool, nh: Option<IpAddr>) -> bool {
     match n {
         Nlri::Prefix { prefix, path_id } => {
             if compact && path_id.is_none() {
@@ -92,6 +98,8 @@ pub fn write_nlri(out: &mut String, n: &Nlri, compact: bool) -> bool {
                     }
                 }
                 return !first;
+            } else if family.safi == Safi::BGP_LS || family.safi == Safi::BGP_LS_VPN {
+                return super::bgpls::write_bgpls_field(out, data, nh);
             } else if family.safi == Safi::MCAST_VPN {
                 super::mvpn::write_mvpn_field(out, data);
                 return true;

@@ -3,7 +3,7 @@
 
 use super::attribute::write_attributes;
 use super::envelope::{begin, end, neighbor_begin, neighbor_content, neighbor_end};
-use super::nlri::write_nlri;
+use super::nlri::write_nlri_nh;
 use super::{push_ip, Envelope, Neighbor, Raw};
 use crate::wire::attribute::Attribute;
 use crate::wire::family::Family;
@@ -100,13 +100,19 @@ struct Group<'a> {
 
 /// Append the elements of `nlri`, `, `-separated; `first` says whether
 /// nothing has been written to the list yet.
-fn write_list(out: &mut String, nlri: &[Nlri], compact: bool, first: &mut bool) {
+fn write_list(
+    out: &mut String,
+    nlri: &[Nlri],
+    compact: bool,
+    nh: Option<IpAddr>,
+    first: &mut bool,
+) {
     for n in nlri {
         let mark = out.len();
         if !*first {
             out.push_str(", ");
         }
-        if write_nlri(out, n, compact) {
+        if write_nlri_nh(out, n, compact, nh) {
             *first = false;
         } else {
             out.truncate(mark);
@@ -206,7 +212,7 @@ pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOp
                 out.push_str("\": [ ");
                 let mut first = true;
                 while j < groups.len() && groups[j].family == fam && groups[j].next_hop == nh {
-                    write_list(out, groups[j].nlri, opts.compact, &mut first);
+                    write_list(out, groups[j].nlri, opts.compact, nh, &mut first);
                     j += 1;
                 }
                 if first {
@@ -262,7 +268,7 @@ pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOp
             out.push_str("\": [ ");
             let mut first = true;
             while i < wgroups.len() && wgroups[i].0 == fam {
-                write_list(out, wgroups[i].1, opts.compact, &mut first);
+                write_list(out, wgroups[i].1, opts.compact, None, &mut first);
                 i += 1;
             }
             if first {
