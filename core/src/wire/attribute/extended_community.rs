@@ -169,15 +169,37 @@ fn encap_name(t: u16) -> Option<&'static str> {
     })
 }
 
+impl ExtendedCommunity {
+    /// `0x` and 16 upper-case hex digits.
+    pub fn hex_string(self) -> String {
+        format!("0x{:016X}", self.value())
+    }
+}
+
+/// A flowspec rate (IEEE float) as ExaBGP prints it: the integer part,
+/// negative and non-finite values as 0.
+fn rate(bits: u32) -> String {
+    let r = f32::from_bits(bits);
+    if r.is_finite() && r > 0.0 {
+        format!("{:.0}", (r as f64).trunc())
+    } else {
+        "0".to_string()
+    }
+}
+
 impl fmt::Display for ExtendedCommunity {
-    /// ExaBGP 5.0's string for the community (JSON `"string"`, text API).
-    /// ExaBGP quirks reproduced on purpose (reference §12): route-origin with a
-    /// 2-octet ASN prints its number as an IPv4 address and route-origin with an
-    /// IPv4 address prints the fields swapped; flowspec actions are recognised
-    /// whether or not the transitive bit (0x80) is set; negative rates print 0.
-    /// Everything else is `0x` and 16 upper-case hex digits.
+    /// ExaBGP 5.0's string for the community (JSON `"string"`, text API),
+    /// checked against `exabgp decode` for all 65536 type/sub-type pairs.
+    /// ExaBGP's behaviour is reproduced, quirks included (reference §12):
+    /// * only the low nibble of the type is looked at (the IANA-authority and
+    ///   transitive bits are ignored), except for MAC mobility (type 0x06);
+    /// * route-origin with a 2-octet ASN prints the number as an IPv4
+    ///   address, with an IPv4 address it prints the fields swapped;
+    /// * redirect with a 4-octet ASN (0x?2/0x08) prints as hex;
+    /// * types it has no text for, and unknown types, print as an empty
+    ///   string (see [`ExtendedCommunity::hex_string`] for a hex form).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (k, s) = (self.kind(), self.subtype());
+        let (k, s) = (self.kind() & 0x0F, self.subtype());
         match (k, s) {
             (0x00, 0x02) => write!(f, "target:{}:{}", self.u16_at(2), self.u32_at(4)),
             (0x01, 0x02) => write!(f, "target:{}:{}", self.ip_at(2), self.u16_at(6)),
@@ -185,30 +207,24 @@ impl fmt::Display for ExtendedCommunity {
             (0x00, 0x03) => write!(f, "origin:{}:{}", self.u16_at(2), self.ip_at(4)),
             (0x01, 0x03) => write!(f, "origin:{}:{}", self.u16_at(6), self.ip_at(2)),
             (0x02, 0x03) => write!(f, "origin:{}:{}", self.u32_at(2), self.u16_at(6)),
-            (0x00 | 0x80, 0x06) => {
-                let rate = f32::from_bits(self.u32_at(4));
-                let shown = if rate.is_finite() && rate > 0.0 {
-                    rate.trunc() as u64
-                } else {
-                    0
-                };
-                write!(f, "rate-limit:{shown}")
-            }
-            (0x00 | 0x80, 0x07) => {
+            (0x00, 0x13) => write!(f, "rtrecord:{}:{}", self.u16_at(2), self.u32_at(4)),
+            (0x01, 0x13) => write!(f, "rtrecord:{}:{}", self.ip_at(2), self.u16_at(6)),
+            (0x02, 0x13) => write!(f, "rtrecord:{}:{}", self.u32_at(2), self.u16_at(6)),
+            (0x00, 0x06) => write!(f, "rate-limit:{}", rate(self.u32_at(4))),
+            (0x00, 0x07) => {
                 let bits = self.0[7];
-                let sample = bits & action::SAMPLE != 0;
-                let terminal = bits & action::TERMINAL != 0;
                 f.write_str("action ")?;
-                match (sample, terminal) {
+                match (bits & action::SAMPLE != 0, bits & action::TERMINAL != 0) {
                     (true, true) => f.write_str("sample-terminal"),
                     (true, false) => f.write_str("sample"),
                     (false, true) => f.write_str("terminal"),
                     (false, false) => Ok(()),
                 }
             }
-            (0x00 | 0x80, 0x08) => write!(f, "redirect:{}:{}", self.u16_at(2), self.u32_at(4)),
-            (0x00 | 0x80, 0x09) => write!(f, "mark {}", self.0[7] & 0x3F),
-            (0x00 | 0x80, 0x0A) => write!(
+            (0x00, 0x08) => write!(f, "redirect:{}:{}", self.u16_at(2), self.u32_at(4)),
+            (0x02, 0x08) => f.write_str(&self.hex_string()),
+            (0x00, 0x09) => write!(f, "mark {}", self.0[7] & 0x3F),
+            (0x00, 0x0A) => write!(
                 f,
                 "l2info:{}:{}:{}:{}",
                 self.0[2],
@@ -216,6 +232,14 @@ impl fmt::Display for ExtendedCommunity {
                 self.u16_at(4),
                 self.u16_at(6)
             ),
+            (0x00, 0x0C) => write!(f, "rate-limit:{}:packets", rate(self.u32_at(4))),
+            (0x01, 0x0C) => {
+                if self.0[7] & 0x01 != 0 {
+                    write!(f, "copy-to-nexthop-ietf {} (with copy)", self.ip_at(2))
+                } else {
+                    write!(f, "redirect-to-nexthop-ietf {}", self.ip_at(2))
+                }
+            }
             (0x03, 0x0C) => {
                 let t = self.u16_at(6);
                 match encap_name(t) {
@@ -223,12 +247,22 @@ impl fmt::Display for ExtendedCommunity {
                     None => write!(f, "encap:encap:UNKNOWN-{t}"),
                 }
             }
-            (0x06, 0x00) => {
-                write!(f, "mac-mobility:{}", self.u32_at(4))?;
-                if self.0[2] & 0x01 != 0 {
-                    f.write_str(":sticky")?;
-                }
-                Ok(())
+            (0x03, 0x14) => write!(f, "consistentHashSortOrder:{}", self.u32_at(2)),
+            (0x07, 0x02) => {
+                // draft-ietf-idr-flowspec-interfaceset: O/I bits, 14-bit group.
+                let local = self.u16_at(6);
+                let dir = match local >> 14 {
+                    1 => "input",
+                    2 => "output",
+                    3 => "input-output",
+                    _ => "0",
+                };
+                write!(
+                    f,
+                    "interface-set:{dir}:{}:{}",
+                    self.u32_at(2),
+                    local & 0x3FFF
+                )
             }
             (0x08, 0x00) => f.write_str(if self.0[7] & 0x01 != 0 {
                 "copy-to-nexthop"
@@ -236,7 +270,14 @@ impl fmt::Display for ExtendedCommunity {
                 "redirect-to-nexthop"
             }),
             (0x0C, 0x00) => write!(f, "mup:{}:{}", self.u16_at(2), self.u32_at(4)),
-            _ => write!(f, "0x{:016X}", self.value()),
+            (0x06, 0x00) if self.kind() == 0x06 => {
+                write!(f, "mac-mobility:{}", self.u32_at(4))?;
+                if self.0[2] & 0x01 != 0 {
+                    f.write_str(":sticky")?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
         }
     }
 }

@@ -434,6 +434,63 @@ fn extended_community_strings_match_exabgp() {
         ("0600000000000000", 432345564227567616, "mac-mobility:0"),
         ("0C00000100000002", 864691132750102530, "mup:1:2"),
         ("0006000000000000", 1688849860263936, "rate-limit:0"),
+        (
+            "8208000100000064",
+            9369739029039284324,
+            "0x8208000100000064",
+        ),
+        ("8108010203040064", 9297682538858545252, ""),
+        ("4004FDE844FA0000", 4613091092365705216, ""),
+        ("AB01020304050607", 12322132267437983239, ""),
+        ("0000000000000000", 0, ""),
+        ("8002000100000002", 9223934991103164418, "target:1:2"),
+        ("0013000102030405", 5348028886221829, "rtrecord:1:33752069"),
+        (
+            "0113000102030405",
+            77405622924149765,
+            "rtrecord:0.1.2.3:1029",
+        ),
+        (
+            "000C000044FA0000",
+            3377700877762560,
+            "rate-limit:2000:packets",
+        ),
+        (
+            "010CC0A8000100FF",
+            75647121545560319,
+            "copy-to-nexthop-ietf 192.168.0.1 (with copy)",
+        ),
+        (
+            "010C8001C0A80102",
+            75576038774014210,
+            "redirect-to-nexthop-ietf 128.1.192.168",
+        ),
+        (
+            "0314000102030405",
+            221802285976716293,
+            "consistentHashSortOrder:66051",
+        ),
+        (
+            "07020000FDE8C001",
+            504966112478806017,
+            "interface-set:input-output:65000:1",
+        ),
+        (
+            "07020000FDE84005",
+            504966112478773253,
+            "interface-set:input:65000:5",
+        ),
+        (
+            "07020000FDE88001",
+            504966112478789633,
+            "interface-set:output:65000:1",
+        ),
+        (
+            "4702000000010002",
+            5116652126646370306,
+            "interface-set:0:1:2",
+        ),
+        ("1600000000000005", 1585267068834414597, ""),
     ];
     for (h, v, s) in cases {
         let ec = ExtendedCommunity(hex(h).try_into().unwrap());
@@ -486,4 +543,38 @@ fn aigp_tlvs() {
     assert!(aigp::decode(&hex("0100")).is_err());
     assert!(aigp::decode(&[]).is_err());
     assert_eq!(aigp::to_hex(100), "0x0000000000000064");
+}
+
+/// Compare the rendering of every type/sub-type pair with a dump made from
+/// `exabgp decode` (JSON object "TTSS" -> string, for one 6-octet payload
+/// named in the file name `probe_<payload>.json`). Run by hand:
+/// `OXBGP_EXTCOMM_PROBE=/path/probe_000102030405.json cargo test -- --ignored`.
+#[test]
+#[ignore]
+fn extended_community_strings_match_exabgp_dump() {
+    let Ok(path) = std::env::var("OXBGP_EXTCOMM_PROBE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+    let payload = path
+        .rsplit('_')
+        .next()
+        .unwrap()
+        .trim_end_matches(".json")
+        .to_string();
+    let mut bad = Vec::new();
+    for (k, want) in &map {
+        let b: [u8; 8] = hex(&format!("{k}{payload}")).try_into().unwrap();
+        let got = ExtendedCommunity(b).to_string();
+        if &got != want {
+            bad.push(format!("{k}{payload}: {got:?} != {want:?}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
