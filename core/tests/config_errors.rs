@@ -363,3 +363,25 @@ fn api_helpers_parse_attributes_nlri_and_flows() {
     let n = &parse_str(&text, "t").unwrap().neighbors[0];
     assert_eq!(n.flows[0].family, Family::IPV6_FLOW);
 }
+
+/// `cargo test --release -p oxbgp-core --test config_errors -- --ignored --nocapture`
+/// prints how long 100k routes take (ExaBGP's parser is super-linear: #751, #880).
+#[test]
+#[ignore]
+fn hundred_thousand_routes_timing() {
+    let mut body = String::from(" static {\n");
+    for i in 0..100_000u32 {
+        body.push_str(&format!(
+            "  route 10.{}.{}.0/24 next-hop 192.0.2.1 community [ 65000:1 65000:2 ] as-path [ 1 2 3 ] local-preference 100;\n",
+            i / 256 % 256,
+            i % 256,
+        ));
+    }
+    body.push_str(" }\n");
+    let text = nb(&body);
+    let start = std::time::Instant::now();
+    // Duplicates (i >= 65536 wrap) are fine: the config keeps every statement.
+    let cfg = parse_str(&text, "big.conf").unwrap();
+    eprintln!("100k routes, {} bytes: {:?}", text.len(), start.elapsed());
+    assert_eq!(cfg.neighbors[0].routes.len(), 100_000);
+}

@@ -360,10 +360,16 @@ fn parse_ops(t: &Token, kind: u8, binary: bool, out: &mut Vec<FlowOp>) -> Result
             (numeric::LT, r)
         } else if let Some(r) = rest.strip_prefix('=') {
             (numeric::EQ, r)
-        } else if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case("true") {
-            (numeric::TRUE, &rest[4..])
-        } else if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("false") {
-            (numeric::FALSE, &rest[5..])
+        } else if rest
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("true"))
+        {
+            (numeric::TRUE, rest.get(4..).unwrap_or(""))
+        } else if rest
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("false"))
+        {
+            (numeric::FALSE, rest.get(5..).unwrap_or(""))
         } else {
             (numeric::EQ, rest)
         };

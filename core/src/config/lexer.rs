@@ -160,8 +160,13 @@ fn scan(
                 }
             }
             '"' | '\'' => {
-                flush!();
-                let mut q = String::new();
+                // Like ExaBGP, characters just before the quote belong to the
+                // same token (`ab"c d"e` gives `abc d` and `e`).
+                let (mut q, start) = if word.is_empty() {
+                    (String::new(), pos)
+                } else {
+                    (std::mem::take(&mut word), word_pos)
+                };
                 let mut closed = false;
                 while let Some(n) = s.next() {
                     if n == c {
@@ -205,7 +210,7 @@ fn scan(
                 }
                 emit(Item::Word(Token {
                     text: q,
-                    pos,
+                    pos: start,
                     quoted: true,
                 }))?;
             }

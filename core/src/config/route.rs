@@ -27,7 +27,13 @@ pub const MAX_SPLIT_ROUTES: u64 = 1 << 20;
 
 /// ExaBGP's config lexer leaves `(`/`)` glued to words (`(18144:1.2.3.4)`);
 /// route keywords treat them as separate tokens.
-pub fn split_parens(toks: &[Token]) -> Vec<Token> {
+/// Borrows the input when no token needs splitting (the common case).
+pub fn split_parens(toks: &[Token]) -> std::borrow::Cow<'_, [Token]> {
+    let needs =
+        |t: &Token| !t.quoted && t.text.len() > 1 && (t.text.contains('(') || t.text.contains(')'));
+    if !toks.iter().any(needs) {
+        return std::borrow::Cow::Borrowed(toks);
+    }
     let mut out = Vec::with_capacity(toks.len());
     for t in toks {
         if t.quoted || !(t.text.contains('(') || t.text.contains(')')) || t.text.len() == 1 {
@@ -54,7 +60,7 @@ pub fn split_parens(toks: &[Token]) -> Vec<Token> {
             out.push(Token::new(word, start));
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Everything the route keywords can set, before it is turned into routes.
