@@ -619,3 +619,64 @@ fn corpus_l2vpn_mup_mvpn_nexthop() {
     assert_eq!(r.watchdog.as_deref(), Some("dnsr"));
     assert!(r.withdrawn);
 }
+
+/// Number of NLRIs each corpus file configures, as counted by the real ExaBGP
+/// 5.0 (`exabgp validate -nrv`, "rib insert" lines; it inserts each flow twice,
+/// halved here). Files whose `run` program is absent here (ExaBGP refuses to
+/// load them) were counted by hand: api-flow-merge 2, api-reload.1 2,
+/// api-reload.2 1, api-watchdog 4, parse-multisession 5.
+#[test]
+fn corpus_nlri_counts_match_exabgp() {
+    let expected: &[(&str, usize)] = &[
+        ("api-flow-merge.conf", 2),
+        ("api-reload.1.conf", 2),
+        ("api-reload.2.conf", 1),
+        ("api-watchdog.conf", 4),
+        ("parse-multisession.conf", 5),
+        ("conf-addpath.conf", 2),
+        ("conf-aggregator.conf", 1),
+        ("conf-attributes.conf", 1),
+        ("conf-bgpls.conf", 0),
+        ("conf-ebgp.conf", 1),
+        ("conf-extended-attributes.conf", 15),
+        ("conf-flow-redirect.conf", 5),
+        ("conf-generic-attribute.conf", 3),
+        ("conf-group-limit.conf", 4),
+        ("conf-group.conf", 4),
+        ("conf-ipself4.conf", 1),
+        ("conf-ipself6.conf", 1),
+        ("conf-ipv46routes4family.conf", 1),
+        ("conf-ipv6grouping.conf", 2),
+        ("conf-l2vpn.conf", 3),
+        ("conf-largecommunity.conf", 2),
+        ("conf-name.conf", 1),
+        ("conf-new-v4.conf", 8),
+        ("conf-new-v6.conf", 2),
+        ("conf-parity.conf", 2),
+        ("conf-path-information.conf", 3),
+        ("conf-prefix-sid-srv6.conf", 6),
+        ("conf-prefix-sid.conf", 2),
+        ("conf-srv6-mup-v3.conf", 2),
+        ("conf-srv6-mup.conf", 10),
+        ("conf-template.conf", 4),
+        ("conf-vpn.conf", 4),
+        ("extended-nexthop.conf", 2),
+        ("parse-community.conf", 1),
+        ("parse-dual-neighbor.conf", 11),
+        ("parse-md5.conf", 1),
+        ("parse-process.conf", 0),
+        ("parse-simple-v4.conf", 10),
+        ("parse-ttl.conf", 1),
+    ];
+    for (name, want) in expected {
+        let Some(cfg) = corpus(name) else { return };
+        let got: usize = cfg
+            .neighbors
+            .iter()
+            .map(|n| {
+                n.routes.len() + n.flows.len() + n.vpls.len() + n.mup.len() + n.mcast_vpn.len()
+            })
+            .sum();
+        assert_eq!(got, *want, "{name}");
+    }
+}
