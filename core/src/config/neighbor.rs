@@ -696,14 +696,9 @@ pub fn finish_neighbor(d: NeighborDraft) -> Result<NeighborConfig, ConfigError> 
     ap.sort();
     ap.dedup();
     n.add_path_families = ap;
-    for (fam, _) in &d.nexthop {
-        if !n.families.contains(fam) {
-            return Err(ConfigError::new(
-                at,
-                format!("nexthop entry for family {fam}, which is not configured in family {{ }}"),
-            ));
-        }
-    }
+    // Entries whose families are not configured are accepted (ExaBGP 5.0
+    // loads them, checked); only those with both the NLRI family and the
+    // next-hop family configured end up advertised (reference §1.5).
     n.nexthop = d.nexthop;
     n.capability = d.capability.resolve(n.hold_time);
     // route-refresh needs the Adj-RIB-Out to answer refreshes (reference §1.4).
