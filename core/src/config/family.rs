@@ -5,8 +5,9 @@ use super::tree::Node;
 use super::value::Cursor;
 use crate::wire::family::{Afi, Family, Safi};
 
-/// Families the `family { }` block accepts (`ipv6 multicast` is not one of
-/// them in ExaBGP 5.0).
+/// Families the `family { }` block accepts (`ipv6 multicast` and `ipv4 rtc`,
+/// although part of the default set, are not among
+/// them in ExaBGP 5.0: checked).
 fn allowed(afi: &str, safi: &str) -> Option<Family> {
     let ok = match afi {
         "ipv4" => matches!(
@@ -14,24 +15,15 @@ fn allowed(afi: &str, safi: &str) -> Option<Family> {
             "unicast"
                 | "multicast"
                 | "nlri-mpls"
-                | "labeled-unicast"
                 | "mpls-vpn"
                 | "mcast-vpn"
                 | "flow"
                 | "flow-vpn"
                 | "mup"
-                | "rtc"
         ),
         "ipv6" => matches!(
             safi,
-            "unicast"
-                | "nlri-mpls"
-                | "labeled-unicast"
-                | "mpls-vpn"
-                | "mcast-vpn"
-                | "mup"
-                | "flow"
-                | "flow-vpn"
+            "unicast" | "nlri-mpls" | "mpls-vpn" | "mcast-vpn" | "mup" | "flow" | "flow-vpn"
         ),
         "l2vpn" => matches!(safi, "vpls" | "evpn"),
         "bgp-ls" => matches!(safi, "bgp-ls" | "bgp-ls-vpn"),
