@@ -9,43 +9,196 @@
 //! * Pending changes are dropped when a session goes down; the first batch
 //!   after a session comes up carries no withdrawals.
 //!
-//! Storage is a slab of slots (no per-route heap objects beyond the NLRI's own)
-//! with a hash index for lookups only; iteration follows slot order, so output
-//! order is deterministic.
+//! Storage is sized for full tables (the target is at most 100 bytes per
+//! route): a slab of fixed-size slots holding a compact key (an IPv4 or IPv6
+//! prefix inline, anything else boxed), a 4-byte attribute-set id and state
+//! bits; a hash index maps a 32-bit key hash to the first slot of a collision
+//! chain threaded through the slots. The index is only used for lookups;
+//! every iteration follows slot order, so output order is deterministic.
 
 use super::attrs::{AttrId, AttrTable, RouteAttributes};
 use crate::wire::family::{Afi, Family, Safi};
 use crate::wire::nlri::{Label, Nlri, Prefix};
 use smallvec::SmallVec;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-/// A route's identity.
+/// A route's identity without its family: the NLRI with labels removed.
+/// Plain prefixes (almost every route) are stored inline.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RouteKey {
-    pub family: Family,
-    /// The NLRI with its labels removed.
-    pub nlri: Nlri,
+enum Key {
+    V4 {
+        addr: u32,
+        len: u8,
+        path_id: Option<u32>,
+    },
+    V6 {
+        /// Big-endian octets (a `u128` would force 16-byte alignment).
+        addr: [u8; 16],
+        len: u8,
+        path_id: Option<u32>,
+    },
+    /// Labelled, VPN and opaque NLRI (labels removed).
+    Other(Box<Nlri>),
 }
 
-/// What is announced for a key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Entry {
-    attr: AttrId,
-    labels: SmallVec<[Label; 1]>,
+type Labels = Option<Box<SmallVec<[Label; 1]>>>;
+
+fn to_key(nlri: Nlri) -> (Key, Labels) {
+    match nlri {
+        Nlri::Prefix {
+            prefix: Prefix::V4 { addr, len },
+            path_id,
+        } => (Key::V4 { addr, len, path_id }, None),
+        Nlri::Prefix {
+            prefix: Prefix::V6 { addr, len },
+            path_id,
+        } => (
+            Key::V6 {
+                addr: addr.to_be_bytes(),
+                len,
+                path_id,
+            },
+            None,
+        ),
+        Nlri::Labeled {
+            prefix,
+            labels,
+            rd,
+            path_id,
+        } => (
+            Key::Other(Box::new(Nlri::Labeled {
+                prefix,
+                labels: SmallVec::new(),
+                rd,
+                path_id,
+            })),
+            (!labels.is_empty()).then(|| Box::new(labels)),
+        ),
+        raw @ Nlri::Raw { .. } => (Key::Other(Box::new(raw)), None),
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Queued {
-    Announce,
-    Withdraw,
+fn to_nlri(key: &Key, labels: &Labels) -> Nlri {
+    match key {
+        Key::V4 { addr, len, path_id } => Nlri::Prefix {
+            prefix: Prefix::V4 {
+                addr: *addr,
+                len: *len,
+            },
+            path_id: *path_id,
+        },
+        Key::V6 { addr, len, path_id } => Nlri::Prefix {
+            prefix: Prefix::V6 {
+                addr: u128::from_be_bytes(*addr),
+                len: *len,
+            },
+            path_id: *path_id,
+        },
+        Key::Other(n) => match (&**n, labels) {
+            (
+                Nlri::Labeled {
+                    prefix,
+                    rd,
+                    path_id,
+                    ..
+                },
+                Some(l),
+            ) => Nlri::Labeled {
+                prefix: *prefix,
+                labels: (**l).clone(),
+                rd: *rd,
+                path_id: *path_id,
+            },
+            (n, _) => n.clone(),
+        },
+    }
 }
+
+/// A small deterministic multiply-rotate hasher for keys (the index stores
+/// only 32 bits of it; collisions are resolved by comparing keys).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64)
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(i as u64)
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(i as u64)
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64)
+    }
+}
+
+/// The index is keyed by an already-mixed hash: pass it through, spread.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | *b as u64;
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = i as u64;
+    }
+}
+
+fn key_hash(family: Family, key: &Key) -> u32 {
+    let mut h = KeyHasher::default();
+    family.hash(&mut h);
+    key.hash(&mut h);
+    let v = h.finish();
+    (v ^ (v >> 32)) as u32
+}
+
+const NONE: u32 = u32::MAX;
+
+// Slot state bits.
+const LIVE: u8 = 1;
+/// `attr`/`labels` hold an announcement.
+const ENTRY: u8 = 2;
+const QUEUED_ANNOUNCE: u8 = 4;
+const QUEUED_WITHDRAW: u8 = 8;
+const QUEUED: u8 = QUEUED_ANNOUNCE | QUEUED_WITHDRAW;
 
 #[derive(Clone, Debug)]
 struct Slot {
-    key: RouteKey,
-    /// The latest announcement (kept after sending only with adj-rib-out on).
-    entry: Option<Entry>,
-    queued: Option<Queued>,
+    key: Key,
+    family: Family,
+    attr: AttrId,
+    /// Next slot with the same 32-bit hash, or NONE.
+    chain: u32,
+    state: u8,
+    labels: Labels,
+}
+
+impl Slot {
+    fn has(&self, bit: u8) -> bool {
+        self.state & bit != 0
+    }
 }
 
 /// Announcements of one attribute set, per family in first-queued order.
@@ -68,48 +221,13 @@ pub struct AdjRibOut {
     /// `adj-rib-out` setting: remember what was sent.
     cache: bool,
     attrs: AttrTable,
-    slots: Vec<Option<Slot>>,
+    slots: Vec<Slot>,
     free: Vec<u32>,
-    index: HashMap<RouteKey, u32>,
+    live: usize,
+    /// 32-bit key hash -> first slot of its chain.
+    index: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
     /// Slots with a queued change, in the order they were first queued.
     queue: Vec<u32>,
-}
-
-fn split_labels(nlri: Nlri) -> (Nlri, SmallVec<[Label; 1]>) {
-    match nlri {
-        Nlri::Labeled {
-            prefix,
-            labels,
-            rd,
-            path_id,
-        } => (
-            Nlri::Labeled {
-                prefix,
-                labels: SmallVec::new(),
-                rd,
-                path_id,
-            },
-            labels,
-        ),
-        other => (other, SmallVec::new()),
-    }
-}
-
-fn with_labels(nlri: &Nlri, l: &SmallVec<[Label; 1]>) -> Nlri {
-    match nlri {
-        Nlri::Labeled {
-            prefix,
-            rd,
-            path_id,
-            ..
-        } => Nlri::Labeled {
-            prefix: *prefix,
-            labels: l.clone(),
-            rd: *rd,
-            path_id: *path_id,
-        },
-        other => other.clone(),
-    }
 }
 
 /// ExaBGP sorts the NLRI of one UPDATE by their index: path id, then the packed
@@ -148,6 +266,25 @@ pub fn groupable(f: Family) -> bool {
         || f == Family::new(Afi::IPV6, Safi::MCAST_VPN)
 }
 
+fn batches(
+    family: Family,
+    attr: AttrId,
+    mut nlri: Vec<Nlri>,
+    group_updates: bool,
+    out: &mut Vec<Batch>,
+) {
+    if group_updates && groupable(family) {
+        sort_nlri(&mut nlri);
+        out.push(Batch::Announce { family, attr, nlri });
+    } else {
+        out.extend(nlri.into_iter().map(|n| Batch::Announce {
+            family,
+            attr,
+            nlri: vec![n],
+        }));
+    }
+}
+
 impl AdjRibOut {
     pub fn new(cache: bool) -> Self {
         AdjRibOut {
@@ -155,7 +292,8 @@ impl AdjRibOut {
             attrs: AttrTable::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            index: HashMap::new(),
+            live: 0,
+            index: HashMap::default(),
             queue: Vec::new(),
         }
     }
@@ -164,13 +302,18 @@ impl AdjRibOut {
         self.attrs.get(id)
     }
 
+    /// Intern an attribute set once for many announcements ([`Self::announce_id`]).
+    pub fn intern(&mut self, attrs: RouteAttributes) -> AttrId {
+        self.attrs.intern(attrs)
+    }
+
     /// Number of keys held (announced or queued).
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.live == 0
     }
 
     /// Something waits to be sent.
@@ -178,78 +321,128 @@ impl AdjRibOut {
         !self.queue.is_empty()
     }
 
-    fn slot_for(&mut self, key: RouteKey) -> u32 {
-        if let Some(i) = self.index.get(&key) {
-            return *i;
+    fn find(&self, hash: u32, family: Family, key: &Key) -> Option<u32> {
+        let mut i = *self.index.get(&hash)?;
+        while i != NONE {
+            let s = &self.slots[i as usize];
+            if s.family == family && s.key == *key {
+                return Some(i);
+            }
+            i = s.chain;
         }
+        None
+    }
+
+    fn slot_for(&mut self, family: Family, key: Key) -> u32 {
+        let hash = key_hash(family, &key);
+        if let Some(i) = self.find(hash, family, &key) {
+            return i;
+        }
+        let chain = self.index.get(&hash).copied().unwrap_or(NONE);
         let slot = Slot {
-            key: key.clone(),
-            entry: None,
-            queued: None,
+            key,
+            family,
+            attr: AttrId(0),
+            chain,
+            state: LIVE,
+            labels: None,
         };
         let i = match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize] = Some(slot);
+                self.slots[i as usize] = slot;
                 i
             }
             None => {
-                self.slots.push(Some(slot));
+                self.slots.push(slot);
                 (self.slots.len() - 1) as u32
             }
         };
-        self.index.insert(key, i);
+        self.index.insert(hash, i);
+        self.live += 1;
         i
     }
 
-    fn enqueue(&mut self, i: u32, q: Queued) {
-        if let Some(Some(s)) = self.slots.get_mut(i as usize) {
-            if s.queued.is_none() {
-                self.queue.push(i);
-            }
-            s.queued = Some(q);
+    fn enqueue(&mut self, i: u32, bit: u8) {
+        let s = &mut self.slots[i as usize];
+        if !s.has(QUEUED) {
+            self.queue.push(i);
         }
+        s.state = (s.state & !QUEUED) | bit;
     }
 
+    /// Free a slot holding neither an announcement nor a queued change.
     fn release_if_unused(&mut self, i: u32) {
-        let unused = matches!(
-            self.slots.get(i as usize),
-            Some(Some(s)) if s.entry.is_none() && s.queued.is_none()
-        );
-        if unused {
-            if let Some(s) = self.slots[i as usize].take() {
-                self.index.remove(&s.key);
-                self.free.push(i);
-            }
+        let s = &self.slots[i as usize];
+        if !s.has(LIVE) || s.has(ENTRY) || s.has(QUEUED) {
+            return;
         }
+        let hash = key_hash(s.family, &s.key);
+        let next = s.chain;
+        // Unlink from the hash chain.
+        match self.index.get(&hash).copied() {
+            Some(head) if head == i => {
+                if next == NONE {
+                    self.index.remove(&hash);
+                } else {
+                    self.index.insert(hash, next);
+                }
+            }
+            Some(mut j) => {
+                while j != NONE {
+                    let c = self.slots[j as usize].chain;
+                    if c == i {
+                        self.slots[j as usize].chain = next;
+                        break;
+                    }
+                    j = c;
+                }
+            }
+            None => {}
+        }
+        let s = &mut self.slots[i as usize];
+        s.state = 0;
+        s.chain = NONE;
+        s.labels = None;
+        s.key = Key::V4 {
+            addr: 0,
+            len: 0,
+            path_id: None,
+        };
+        self.free.push(i);
+        self.live -= 1;
     }
 
     /// Queue an announcement. Returns false when it was suppressed as a
     /// duplicate of the announcement already held (adj-rib-out on).
     pub fn announce(&mut self, family: Family, nlri: Nlri, attrs: RouteAttributes) -> bool {
         let attr = self.attrs.intern(attrs);
-        let (nlri, labels) = split_labels(nlri);
-        let entry = Entry { attr, labels };
-        let i = self.slot_for(RouteKey { family, nlri });
-        let slot = self.slots[i as usize].as_mut().expect("slot just made");
-        if self.cache
-            && slot.entry.as_ref() == Some(&entry)
-            && slot.queued != Some(Queued::Withdraw)
-        {
+        self.announce_id(family, nlri, attr)
+    }
+
+    /// [`Self::announce`] with an attribute set interned by [`Self::intern`].
+    pub fn announce_id(&mut self, family: Family, nlri: Nlri, attr: AttrId) -> bool {
+        let (key, labels) = to_key(nlri);
+        let i = self.slot_for(family, key);
+        let cache = self.cache;
+        let s = &mut self.slots[i as usize];
+        if cache && s.has(ENTRY) && s.attr == attr && s.labels == labels {
             return false;
         }
-        slot.entry = Some(entry);
-        self.enqueue(i, Queued::Announce);
+        s.attr = attr;
+        s.labels = labels;
+        s.state |= ENTRY;
+        self.enqueue(i, QUEUED_ANNOUNCE);
         true
     }
 
     /// Queue a withdrawal. ExaBGP sends it even for a key it never announced.
     pub fn withdraw(&mut self, family: Family, nlri: Nlri) {
-        let (nlri, _) = split_labels(nlri);
-        let i = self.slot_for(RouteKey { family, nlri });
-        if let Some(Some(s)) = self.slots.get_mut(i as usize) {
-            s.entry = None;
-        }
-        self.enqueue(i, Queued::Withdraw);
+        let (key, _) = to_key(nlri);
+        let i = self.slot_for(family, key);
+        let s = &mut self.slots[i as usize];
+        s.state &= !ENTRY;
+        s.labels = None;
+        self.enqueue(i, QUEUED_WITHDRAW);
     }
 
     /// Forget every route (`clear adj-rib out`); nothing is sent.
@@ -258,6 +451,7 @@ impl AdjRibOut {
         self.free.clear();
         self.index.clear();
         self.queue.clear();
+        self.live = 0;
     }
 
     /// The session went down: pending changes are dropped; with adj-rib-out on
@@ -265,11 +459,11 @@ impl AdjRibOut {
     pub fn session_down(&mut self) {
         let queue = std::mem::take(&mut self.queue);
         for i in queue {
-            if let Some(Some(s)) = self.slots.get_mut(i as usize) {
-                s.queued = None;
-                if !self.cache {
-                    s.entry = None;
-                }
+            let s = &mut self.slots[i as usize];
+            s.state &= !QUEUED;
+            if !self.cache {
+                s.state &= !ENTRY;
+                s.labels = None;
             }
             self.release_if_unused(i);
         }
@@ -279,24 +473,19 @@ impl AdjRibOut {
     /// keeping announcements queued while it was down.
     pub fn session_up(&mut self) {
         for i in 0..self.slots.len() as u32 {
-            let has_entry = matches!(&self.slots[i as usize], Some(s) if s.entry.is_some());
-            if has_entry {
-                self.enqueue(i, Queued::Announce);
+            let s = &self.slots[i as usize];
+            if s.has(LIVE) && s.has(ENTRY) {
+                self.enqueue(i, QUEUED_ANNOUNCE);
             }
         }
     }
 
     /// Every announcement held, in slot order (`show adj-rib out`).
     pub fn routes(&self) -> impl Iterator<Item = (Family, Nlri, &RouteAttributes)> + '_ {
-        self.slots.iter().flatten().filter_map(move |s| {
-            s.entry.as_ref().map(|e| {
-                (
-                    s.key.family,
-                    with_labels(&s.key.nlri, &e.labels),
-                    self.attrs.get(e.attr),
-                )
-            })
-        })
+        self.slots
+            .iter()
+            .filter(|s| s.has(LIVE) && s.has(ENTRY))
+            .map(move |s| (s.family, to_nlri(&s.key, &s.labels), self.attrs.get(s.attr)))
     }
 
     /// Every held announcement of `family` as batches (route refresh, RFC 2918
@@ -304,29 +493,19 @@ impl AdjRibOut {
     pub fn resend_batches(&self, family: Family, group_updates: bool) -> Vec<Batch> {
         let mut groups: Vec<(AttrId, Vec<Nlri>)> = Vec::new();
         let mut at: HashMap<AttrId, usize> = HashMap::new();
-        for s in self.slots.iter().flatten() {
-            if s.key.family != family {
+        for s in &self.slots {
+            if !s.has(LIVE) || !s.has(ENTRY) || s.family != family {
                 continue;
             }
-            let Some(e) = &s.entry else { continue };
-            let k = *at.entry(e.attr).or_insert_with(|| {
-                groups.push((e.attr, Vec::new()));
+            let k = *at.entry(s.attr).or_insert_with(|| {
+                groups.push((s.attr, Vec::new()));
                 groups.len() - 1
             });
-            groups[k].1.push(with_labels(&s.key.nlri, &e.labels));
+            groups[k].1.push(to_nlri(&s.key, &s.labels));
         }
         let mut out = Vec::new();
-        for (attr, mut nlri) in groups {
-            if group_updates && groupable(family) {
-                sort_nlri(&mut nlri);
-                out.push(Batch::Announce { family, attr, nlri });
-            } else {
-                out.extend(nlri.into_iter().map(|n| Batch::Announce {
-                    family,
-                    attr,
-                    nlri: vec![n],
-                }));
-            }
+        for (attr, nlri) in groups {
+            batches(family, attr, nlri, group_updates, &mut out);
         }
         out
     }
@@ -344,36 +523,33 @@ impl AdjRibOut {
         let mut groups: Vec<(AttrId, FamilyGroups)> = Vec::new();
         let mut group_index: HashMap<AttrId, usize> = HashMap::new();
         for &i in &queue {
-            let Some(Some(s)) = self.slots.get_mut(i as usize) else {
-                continue;
-            };
-            let Some(q) = s.queued.take() else { continue };
-            let family = s.key.family;
-            match q {
-                Queued::Withdraw => {
-                    if include_withdraw {
-                        let at = *wd_index.entry(family).or_insert_with(|| {
-                            withdraws.push((family, Vec::new()));
-                            withdraws.len() - 1
-                        });
-                        withdraws[at].1.push(s.key.nlri.clone());
-                    }
-                }
-                Queued::Announce => {
-                    let Some(e) = &s.entry else { continue };
-                    let nlri = with_labels(&s.key.nlri, &e.labels);
-                    let at = *group_index.entry(e.attr).or_insert_with(|| {
-                        groups.push((e.attr, Vec::new()));
-                        groups.len() - 1
+            let cache = self.cache;
+            let s = &mut self.slots[i as usize];
+            let q = s.state & QUEUED;
+            s.state &= !QUEUED;
+            let family = s.family;
+            if q == QUEUED_WITHDRAW {
+                if include_withdraw {
+                    let at = *wd_index.entry(family).or_insert_with(|| {
+                        withdraws.push((family, Vec::new()));
+                        withdraws.len() - 1
                     });
-                    let fams = &mut groups[at].1;
-                    match fams.iter_mut().find(|(f, _)| *f == family) {
-                        Some((_, v)) => v.push(nlri),
-                        None => fams.push((family, vec![nlri])),
-                    }
-                    if !self.cache {
-                        s.entry = None;
-                    }
+                    withdraws[at].1.push(to_nlri(&s.key, &None));
+                }
+            } else if q == QUEUED_ANNOUNCE && s.has(ENTRY) {
+                let nlri = to_nlri(&s.key, &s.labels);
+                let at = *group_index.entry(s.attr).or_insert_with(|| {
+                    groups.push((s.attr, Vec::new()));
+                    groups.len() - 1
+                });
+                let fams = &mut groups[at].1;
+                match fams.iter_mut().find(|(f, _)| *f == family) {
+                    Some((_, v)) => v.push(nlri),
+                    None => fams.push((family, vec![nlri])),
+                }
+                if !cache {
+                    s.state &= !ENTRY;
+                    s.labels = None;
                 }
             }
         }
@@ -393,17 +569,8 @@ impl AdjRibOut {
             }
         }
         for (attr, fams) in groups {
-            for (family, mut nlri) in fams {
-                if group_updates && groupable(family) {
-                    sort_nlri(&mut nlri);
-                    out.push(Batch::Announce { family, attr, nlri });
-                } else {
-                    out.extend(nlri.into_iter().map(|n| Batch::Announce {
-                        family,
-                        attr,
-                        nlri: vec![n],
-                    }));
-                }
+            for (family, nlri) in fams {
+                batches(family, attr, nlri, group_updates, &mut out);
             }
         }
         out
@@ -557,5 +724,110 @@ mod tests {
                 nlri: vec![l(200)]
             }]
         );
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::config::NextHop;
+    use crate::wire::attribute::Attributes;
+
+    /// Enough keys for 32-bit hash collisions (about 20 expected at 400k):
+    /// lookups, suppression and slot release must stay exact along chains.
+    #[test]
+    fn chains_survive_collisions_and_release() {
+        let mut rib = AdjRibOut::new(true);
+        let a = rib.intern(RouteAttributes {
+            attributes: Attributes::new(),
+            next_hop: NextHop::Ip("10.0.0.1".parse().unwrap()),
+        });
+        let n = 400_000u32;
+        let key = |i: u32| {
+            Nlri::prefix(Prefix::V4 {
+                addr: i << 4,
+                len: 28,
+            })
+        };
+        let f = Family::IPV4_UNICAST;
+        for i in 0..n {
+            assert!(rib.announce_id(f, key(i), a));
+        }
+        let collisions = n as usize - rib.index.len();
+        assert!(collisions > 0, "the test needs some hash collisions");
+        rib.drain(true, true);
+        for i in (0..n).step_by(2) {
+            rib.withdraw(f, key(i));
+        }
+        rib.drain(true, true);
+        assert_eq!(rib.len(), n as usize / 2);
+        for i in 0..n {
+            // Odd keys are held (suppressed), even ones are new again.
+            assert_eq!(rib.announce_id(f, key(i), a), i % 2 == 0, "key {i}");
+        }
+        assert_eq!(rib.len(), n as usize);
+        assert_eq!(
+            rib.drain(true, true)
+                .iter()
+                .map(|b| match b {
+                    Batch::Announce { nlri, .. } => nlri.len(),
+                    Batch::Withdraw { .. } => 0,
+                })
+                .sum::<usize>(),
+            n as usize / 2
+        );
+    }
+}
+
+#[cfg(test)]
+mod scale {
+    use super::*;
+    use crate::config::NextHop;
+    use crate::wire::attribute::{Attribute, Attributes};
+
+    /// `cargo test --release -p oxbgp-core rib::out::scale -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn million_routes() {
+        eprintln!(
+            "sizes: Nlri {} Slot {} Key {}",
+            std::mem::size_of::<Nlri>(),
+            std::mem::size_of::<Slot>(),
+            std::mem::size_of::<Key>()
+        );
+        let t = std::time::Instant::now();
+        let mut rib = AdjRibOut::new(true);
+        let ids: Vec<AttrId> = (0..100)
+            .map(|m| {
+                let mut a = Attributes::new();
+                a.set(Attribute::Med(m));
+                rib.intern(RouteAttributes {
+                    attributes: a,
+                    next_hop: NextHop::Ip("10.0.0.1".parse().unwrap()),
+                })
+            })
+            .collect();
+        for i in 0..1_000_000u32 {
+            let p = Prefix::V4 {
+                addr: 0x0100_0000 + (i << 8),
+                len: 24,
+            };
+            rib.announce_id(
+                Family::IPV4_UNICAST,
+                Nlri::prefix(p),
+                ids[(i % 100) as usize],
+            );
+        }
+        eprintln!(
+            "insert: {:?}; slots {} x {} B, index {} entries (capacity {})",
+            t.elapsed(),
+            rib.slots.capacity(),
+            std::mem::size_of::<Slot>(),
+            rib.index.len(),
+            rib.index.capacity()
+        );
+        let t = std::time::Instant::now();
+        let b = rib.drain(true, true);
+        eprintln!("drain: {:?} ({} batches)", t.elapsed(), b.len());
     }
 }
