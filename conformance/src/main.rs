@@ -20,7 +20,7 @@ const USAGE: &str = "usage:
                     [--no-parsing-sanity]
                     [--write-expected-failures FILE] [--expected-failures FILE]
   oxbgp-conformance peer --msg FILE (--port P | --listen-fd FD) [--pid-file F | --pid N]
-                    [--connected-file F] [--view]
+                    [--connected-file F] [--status-file F] [--view]
   oxbgp-conformance replay CMDS_FILE HELPER_NAME";
 
 fn main() {
@@ -61,6 +61,7 @@ fn peer_run(args: &[String]) -> Result<i32, String> {
     let mut listen_fd: Option<i32> = None;
     let mut pid = PidSource::None;
     let mut connected = None;
+    let mut status_file = None;
     let mut view = false;
     let mut i = 0;
     while i < args.len() {
@@ -91,6 +92,9 @@ fn peer_run(args: &[String]) -> Result<i32, String> {
             "--connected-file" => {
                 connected = Some(PathBuf::from(value(args, &mut i, "--connected-file")?))
             }
+            "--status-file" => {
+                status_file = Some(PathBuf::from(value(args, &mut i, "--status-file")?))
+            }
             "--view" => view = true,
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -117,6 +121,7 @@ fn peer_run(args: &[String]) -> Result<i32, String> {
         (None, None) => return Err("--port or --listen-fd is required".into()),
     };
     let mut state = PeerState::new(parsed, pid);
+    state.status_file = status_file;
     let result = serve(listener, &mut state, connected);
     let mut out = std::io::stdout();
     Ok(match result {

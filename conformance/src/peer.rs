@@ -133,6 +133,12 @@ pub struct PeerState {
     pid: PidSource,
     /// Signals delivered so far (for tests and the report).
     pub signals_sent: Vec<String>,
+    /// Progress summary rewritten after every message, so that a runner that
+    /// has to kill a stuck peer can still say what it was waiting for.
+    pub status_file: Option<PathBuf>,
+    connections: u64,
+    received: u64,
+    last: Option<(u8, usize)>,
 }
 
 impl PeerState {
@@ -144,6 +150,10 @@ impl PeerState {
             rr_updates: Vec::new(),
             pid,
             signals_sent: Vec::new(),
+            status_file: None,
+            connections: 0,
+            received: 0,
+            last: None,
         };
         s.advance();
         s
@@ -162,6 +172,45 @@ impl PeerState {
                     return;
                 }
             }
+        }
+    }
+
+    /// One-line progress summary.
+    pub fn status(&self) -> String {
+        let last = match self.last {
+            Some((t, len)) => format!(" (last: {} length {len})", wire_text::type_name(t)),
+            None => String::new(),
+        };
+        let waiting = match &self.current {
+            Some(g) => format!(
+                "waiting for group {}{} ({} left, {} more groups)",
+                g.letter,
+                g.number,
+                g.entries.len(),
+                self.groups.len()
+            ),
+            None => "nothing left to expect".into(),
+        };
+        format!(
+            "{} connection(s), {} message(s) received{last}, {waiting}",
+            self.connections, self.received
+        )
+    }
+
+    /// Record an accepted connection.
+    pub fn note_connection(&mut self) {
+        self.connections += 1;
+        self.save_status();
+    }
+
+    fn note_message(&mut self, msg: &[u8]) {
+        self.received += 1;
+        self.last = Some((msg.get(18).copied().unwrap_or(0), msg.len()));
+    }
+
+    fn save_status(&self) {
+        if let Some(f) = &self.status_file {
+            let _ = std::fs::write(f, format!("{}\n", self.status()));
         }
     }
 
@@ -307,6 +356,13 @@ impl PeerState {
 
     /// The first message of a connection, taken as the SUT's OPEN (§3.2/3.3).
     pub fn handle_open(&mut self, open: &[u8]) -> Reaction {
+        self.note_message(open);
+        let r = self.open_reaction(open);
+        self.save_status();
+        r
+    }
+
+    fn open_reaction(&mut self, open: &[u8]) -> Reaction {
         let mut r = Reaction::default();
         if open.get(18) != Some(&1) {
             r.finished = Some(Err(format!(
@@ -352,6 +408,13 @@ impl PeerState {
 
     /// A message received in the MESSAGE state (§3.4).
     pub fn handle_message(&mut self, msg: &[u8]) -> Reaction {
+        self.note_message(msg);
+        let r = self.message_reaction(msg);
+        self.save_status();
+        r
+    }
+
+    fn message_reaction(&mut self, msg: &[u8]) -> Reaction {
         let mut r = Reaction {
             write: keepalive(),
             finished: None,
@@ -487,6 +550,7 @@ pub fn serve(
         }
         if fds[0].revents != 0 {
             if let Ok((stream, _)) = listener.accept() {
+                state.note_connection();
                 if let Some(m) = marker.take() {
                     let _ = std::fs::write(m, b"connected\n");
                 }
@@ -654,6 +718,20 @@ mod tests {
         let r = s.handle_open(&open());
         assert!(r.write.ends_with(&default_route_update()));
         assert_eq!(default_route_update().len(), 0x31);
+    }
+
+    #[test]
+    fn status_summary() {
+        let text = format!("1:raw:{U1}\n1:raw:{EOR}\n2:raw:{U2}\n");
+        let mut s = PeerState::new(parse_msg(&text).unwrap(), PidSource::None);
+        s.note_connection();
+        s.handle_open(&open());
+        s.handle_message(&hex(U1));
+        assert_eq!(
+            s.status(),
+            "1 connection(s), 2 message(s) received (last: UPDATE length 48), \
+             waiting for group A1 (1 left, 1 more groups)"
+        );
     }
 
     #[test]

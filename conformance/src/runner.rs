@@ -522,7 +522,9 @@ fn run_encoding(name: &str, opts: &Options, dir: &Path) -> Outcome {
         .arg("--pid-file")
         .arg(&pid_file)
         .arg("--connected-file")
-        .arg(&connected);
+        .arg(&connected)
+        .arg("--status-file")
+        .arg(dir.join("peer.status"));
     // SAFETY: fcntl is async-signal-safe; it only lets the listener survive exec.
     unsafe {
         peer_cmd.pre_exec(move || {
@@ -624,7 +626,10 @@ fn run_encoding(name: &str, opts: &Options, dir: &Path) -> Outcome {
         // A peer failure report is more precise than a timeout.
         let reason = match peer_status {
             Some(p) if !p.success() => first_line(&peer_out).unwrap_or(v),
-            _ => v,
+            _ => match std::fs::read_to_string(dir.join("peer.status")) {
+                Ok(st) if peer_status.is_none() => format!("{v}; peer: {}", st.trim()),
+                _ => v,
+            },
         };
         return Err((reason, details));
     }
