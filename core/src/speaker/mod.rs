@@ -14,17 +14,19 @@ mod tests;
 
 pub use peer::Peer;
 
-use crate::config::Config;
+use crate::config::{AsnSetting, Config, NeighborConfig};
 use crate::fsm::{notify, Session, SessionEvent, State};
 use crate::io::{ConnId, Control, Event, Input, Output, SocketOptions};
 use crate::rib::encode::{self, Outbound};
+use crate::rib::RouteAttributes;
 use crate::settings::Settings;
 use crate::time::Instant;
+use crate::wire::family::Family;
 use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
 use crate::wire::{CodecContext, Message, Notification};
 use bytes::{Bytes, BytesMut};
 use std::collections::{HashSet, VecDeque};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// A whole BGP speaker. Feed it [`Input`]s with [`Speaker::handle_input`] and
 /// drain [`Speaker::poll_output`] until it yields [`Output::Timeout`].
@@ -45,6 +47,65 @@ fn encode_message(m: &Message) -> Bytes {
     let mut b = BytesMut::new();
     m.encode(&CodecContext::default(), &mut b);
     b.freeze()
+}
+
+/// What makes a neighbor the same neighbor across reloads (ExaBGP's neighbor
+/// name: peer and local address, ASNs, router-id, families).
+type Identity = (
+    IpAddr,
+    Option<u8>,
+    Option<IpAddr>,
+    AsnSetting,
+    AsnSetting,
+    Option<Ipv4Addr>,
+    Vec<Family>,
+);
+
+fn identity(n: &NeighborConfig) -> Identity {
+    (
+        n.peer_address,
+        n.peer_prefix_len,
+        n.local_address,
+        n.local_as,
+        n.peer_as,
+        n.router_id,
+        n.families.clone(),
+    )
+}
+
+/// A neighbor's settings without what a reload applies in place.
+fn without_routes(n: &NeighborConfig) -> NeighborConfig {
+    let mut n = n.clone();
+    n.routes.clear();
+    n.description = None;
+    n
+}
+
+/// Announce configured routes that are new or changed, withdraw those gone.
+fn apply_route_diff(p: &mut Peer, new: &NeighborConfig) {
+    let old = &p.config.routes;
+    for r in &new.routes {
+        if r.withdrawn || old.contains(r) {
+            continue;
+        }
+        p.rib.announce(
+            r.family,
+            r.nlri.clone(),
+            RouteAttributes {
+                attributes: r.attributes.clone(),
+                next_hop: r.next_hop,
+            },
+        );
+    }
+    for r in old {
+        let still = new
+            .routes
+            .iter()
+            .any(|n| n.family == r.family && n.nlri == r.nlri && !n.withdrawn);
+        if !still && !r.withdrawn {
+            p.rib.withdraw(r.family, r.nlri.clone());
+        }
+    }
 }
 
 /// IPv4-mapped IPv6 addresses (dual-stack listeners) compare as IPv4.
@@ -191,9 +252,8 @@ impl Speaker {
             }
             Input::Control(c) => match c {
                 Control::Shutdown => self.shutdown(now),
-                Control::Reload(_) | Control::ReloadAll(_) | Control::Restart(_) => {
-                    log::warn!("configuration reload is not supported yet");
-                }
+                Control::Reload(c) | Control::ReloadAll(c) => self.reconfigure(*c, now, false),
+                Control::Restart(c) => self.reconfigure(*c, now, true),
                 Control::Command(cmd) => {
                     log::warn!("control command ignored (API not wired yet): {cmd}");
                 }
@@ -534,6 +594,93 @@ impl Speaker {
         for data in msgs {
             self.outputs.push_back(Output::Transmit { conn, data });
         }
+    }
+
+    /// End the current session of peer `i` (Cease `subcode` if established,
+    /// a plain close otherwise) and plan an immediate reconnection.
+    pub fn teardown(&mut self, i: usize, subcode: u8, now: Instant) {
+        if let Some(c) = self.peers[i].connecting.take() {
+            self.outputs.push_back(Output::Close { conn: c });
+        }
+        let mut ev = Vec::new();
+        if let Some(s) = self.peers[i].session.as_mut() {
+            if s.state() == State::Established {
+                s.notify(notify::with_text(6, subcode, None), &mut ev);
+            } else {
+                s.close("reconfigured", &mut ev);
+            }
+        }
+        self.process(i, now, ev);
+        let settings = &self.settings;
+        let p = &mut self.peers[i];
+        p.backoff.reset();
+        if p.is_active(settings) && !p.stopped {
+            p.next_connect = now;
+        }
+    }
+
+    /// Apply a freshly parsed configuration (SIGUSR1/SIGUSR2; `restart` for
+    /// SIGALRM), as ExaBGP does (reference §8.4, §9 "Reload"):
+    /// * a neighbor whose identity (addresses, ASNs, router-id, families) is
+    ///   new is added, one no longer configured is removed (Cease 6/3);
+    /// * a neighbor whose other settings changed is torn down (6/3) and
+    ///   reconnected, keeping its Adj-RIB-Out (API routes survive);
+    /// * configured routes are diffed: new or changed ones announced, removed
+    ///   ones withdrawn;
+    /// * with `restart` every remaining session is re-established.
+    pub fn reconfigure(&mut self, config: Config, now: Instant, restart: bool) {
+        self.now = now;
+        if self.shutting_down {
+            return;
+        }
+        let mut keep = vec![false; self.peers.len()];
+        let mut added = Vec::new();
+        for n in &config.neighbors {
+            let Some(i) = self
+                .peers
+                .iter()
+                .position(|p| identity(&p.config) == identity(n))
+            else {
+                added.push(n.clone());
+                continue;
+            };
+            keep[i] = true;
+            let changed = without_routes(&self.peers[i].config) != without_routes(n);
+            apply_route_diff(&mut self.peers[i], n);
+            self.peers[i].config = n.clone();
+            if changed || restart {
+                log::info!("neighbor {} changed: re-establishing", n.peer_address);
+                self.peers[i].restarted = true;
+                self.teardown(i, 3, now);
+            }
+        }
+        for i in (0..self.peers.len()).rev() {
+            if !keep[i] {
+                log::info!("neighbor {} removed", self.peers[i].address());
+                self.peers[i].stopped = true;
+                self.teardown(i, 3, now);
+                self.peers.remove(i);
+            }
+        }
+        for n in added {
+            log::info!("neighbor {} added", n.peer_address);
+            let p = Peer::new(n, now, &self.settings);
+            if let Some(port) = p.config.listen {
+                if let Some(ip) = p.config.md5_ip.or(p.config.local_address) {
+                    self.outputs.push_back(Output::Listen {
+                        addr: SocketAddr::new(ip, port),
+                        options: SocketOptions {
+                            ttl: None,
+                            min_ttl: p.config.incoming_ttl,
+                            md5: p.connect_options().md5,
+                            interface: None,
+                        },
+                    });
+                }
+            }
+            self.peers.push(p);
+        }
+        self.config = config;
     }
 
     /// Orderly stop: Cease / Administrative Shutdown (RFC 8203) to established

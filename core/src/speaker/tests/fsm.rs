@@ -492,3 +492,112 @@ fn shutdown_sends_cease_6_2_closes_and_exits() {
     // Nothing more afterwards.
     assert!(d.at(d.now + secs(1000)).is_empty());
 }
+
+mod reload {
+    use super::*;
+    use crate::config::{NextHop, Route};
+    use crate::wire::attribute::{Attribute, Attributes};
+    use crate::wire::family::Family;
+    use crate::wire::nlri::{Nlri, Prefix};
+
+    fn route(p: &str, med: u32) -> Route {
+        let mut a = Attributes::new();
+        a.set(Attribute::Med(med));
+        Route {
+            family: Family::IPV4_UNICAST,
+            nlri: Nlri::prefix(Prefix::new(p.parse().unwrap(), 24).unwrap()),
+            next_hop: NextHop::Ip("192.0.2.1".parse().unwrap()),
+            attributes: a,
+            watchdog: None,
+            withdrawn: false,
+        }
+    }
+
+    fn updates(outs: &[Output]) -> Vec<crate::wire::update::Update> {
+        transmitted(outs)
+            .iter()
+            .flat_map(|b| decode_all(b))
+            .filter_map(|m| match m {
+                Message::Update(u) => Some(u),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn with_routes(routes: Vec<Route>) -> crate::config::NeighborConfig {
+        let mut n = neighbor();
+        n.routes = routes;
+        n
+    }
+
+    #[test]
+    fn unchanged_neighbor_gets_route_differences_only() {
+        let n = with_routes(vec![
+            route("10.0.0.0", 1),
+            route("10.0.1.0", 1),
+            route("10.0.2.0", 1),
+        ]);
+        let (mut d, outs) = Driver::new(vec![n], Settings::default());
+        let (conn, outs) = d.establish(&outs, 180);
+        assert_eq!(updates(&outs).len(), 1 + 2, "routes then two EoR");
+        let new = with_routes(vec![
+            route("10.0.0.0", 1), // unchanged
+            route("10.0.1.0", 2), // changed
+            route("10.0.3.0", 1), // added
+        ]);
+        let outs = d.input(Input::Control(Control::Reload(Box::new(config(vec![new])))));
+        assert_eq!(code(&outs), None);
+        assert!(!closes(&outs, conn));
+        let u = updates(&outs);
+        let withdrawn: Vec<_> = u.iter().flat_map(|u| u.withdrawn.clone()).collect();
+        let announced: Vec<_> = u.iter().flat_map(|u| u.announced.clone()).collect();
+        let p = |s: &str| Nlri::prefix(Prefix::new(s.parse().unwrap(), 24).unwrap());
+        assert_eq!(withdrawn, vec![p("10.0.2.0")]);
+        assert_eq!(announced, vec![p("10.0.1.0"), p("10.0.3.0")]);
+    }
+
+    #[test]
+    fn changed_settings_tear_down_with_6_3_and_replay() {
+        let (mut d, outs) = Driver::new(
+            vec![with_routes(vec![route("10.0.0.0", 1)])],
+            Settings::default(),
+        );
+        let (conn, _) = d.establish(&outs, 180);
+        let mut n = with_routes(vec![route("10.0.0.0", 1)]);
+        n.hold_time = 90;
+        let outs = d.input(Input::Control(Control::Reload(Box::new(config(vec![n])))));
+        let notif = notification_of(&outs).unwrap();
+        assert_eq!((notif.code, notif.subcode), (6, 3));
+        assert_eq!(&notif.data[..], b"Peer De-configured");
+        assert!(closes(&outs, conn));
+        let (_, outs) = d.establish(&outs, 180);
+        assert_eq!(updates(&outs).len(), 1 + 2, "route replayed, then EoRs");
+        assert_eq!(d.sp.peers()[0].config.hold_time, 90);
+    }
+
+    #[test]
+    fn removed_and_added_neighbors() {
+        let (mut d, outs) = Driver::new(vec![neighbor()], Settings::default());
+        let (conn, _) = d.establish(&outs, 180);
+        let mut other = neighbor();
+        other.peer_address = "127.0.0.3".parse().unwrap();
+        let outs = d.input(Input::Control(Control::Reload(Box::new(config(vec![
+            other,
+        ])))));
+        assert_eq!(code(&outs), Some((6, 3)));
+        assert!(closes(&outs, conn));
+        let c: Vec<_> = outs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Connect { remote, .. } => Some(remote.ip()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(c, vec!["127.0.0.3".parse::<IpAddr>().unwrap()]);
+        assert_eq!(d.sp.peers().len(), 1);
+        assert_eq!(
+            d.sp.peers()[0].address(),
+            "127.0.0.3".parse::<IpAddr>().unwrap()
+        );
+    }
+}
