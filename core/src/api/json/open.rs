@@ -89,9 +89,13 @@ fn write_capability(out: &mut String, group: &[&Capability]) {
         Capability::CiscoRouteRefresh => {
             out.push_str("{ \"name\": \"route-refresh\", \"variant\": \"Cisco\" }")
         }
-        Capability::ExtendedNextHop(list) => {
+        Capability::ExtendedNextHop(_) => {
             out.push_str("{ \"name\": \"nexthop\", \"conversion\": [");
-            for (i, (f, nh)) in list.iter().enumerate() {
+            let all = group.iter().flat_map(|c| match c {
+                Capability::ExtendedNextHop(l) => l.as_slice(),
+                _ => &[],
+            });
+            for (i, (f, nh)) in all.enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -140,9 +144,13 @@ fn write_capability(out: &mut String, group: &[&Capability]) {
             push_u64(out, *a as u64);
             out.push_str(" }");
         }
-        Capability::AddPath(list) => {
+        Capability::AddPath(_) => {
             out.push_str("{ \"name\": \"addpath\"");
-            for (i, (f, m)) in list.iter().enumerate() {
+            let all = group.iter().flat_map(|c| match c {
+                Capability::AddPath(l) => l.as_slice(),
+                _ => &[],
+            });
+            for (i, (f, m)) in all.enumerate() {
                 out.push_str(if i == 0 { ", " } else { "," });
                 out.push('"');
                 push_family_slash(out, *f);
@@ -174,12 +182,36 @@ fn write_capability(out: &mut String, group: &[&Capability]) {
             push_str(out, v);
             out.push_str(" }");
         }
+        // Capabilities ExaBGP knows that the codec keeps as bytes.
+        Capability::Unknown {
+            code: code @ (68 | 131),
+            data,
+        } => {
+            // Multisession (draft-ietf-idr-bgp-multisession): a flags octet,
+            // then capability codes.
+            out.push_str("{ \"name\": \"multisession\", \"variant\": \"");
+            out.push_str(if *code == 68 { "RFC" } else { "Cisco" });
+            out.push_str("\", \"capabilities\": [");
+            for (i, c) in data.iter().skip(1).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(" \"");
+                match code_name(*c) {
+                    Some(n) => out.push_str(n),
+                    None => push_u64(out, *c as u64),
+                }
+                out.push('"');
+            }
+            out.push_str(" ] }");
+        }
+        Capability::Unknown { code: 185, .. } => out.push_str("{ \"name\": \"operational\" }"),
         Capability::Unknown { code, data } => {
-            // IANA "Capability Codes": 0 and 255 reserved, 128-254 private use.
+            // ExaBGP's classification of capability codes it does not know.
             let iana = match code {
-                0 | 255 => "reserved",
-                128..=254 => "unknown",
-                _ => "unassigned",
+                128..=255 => "reserved",
+                71..=127 => "unassigned",
+                _ => "unknown",
             };
             out.push_str("{ \"name\": \"unknown\", \"iana\": \"");
             out.push_str(iana);
@@ -190,6 +222,21 @@ fn write_capability(out: &mut String, group: &[&Capability]) {
             out.push_str("\" }");
         }
     }
+}
+
+/// ExaBGP's names of capability codes (as listed inside multisession).
+fn code_name(c: u8) -> Option<&'static str> {
+    Some(match c {
+        1 => "multiprotocol",
+        2 => "route-refresh",
+        5 => "nexthop",
+        6 => "extended-message",
+        64 => "graceful-restart",
+        65 => "asn4",
+        69 => "addpath",
+        70 => "enhanced-route-refresh",
+        _ => return None,
+    })
 }
 
 pub fn write_open(
@@ -222,7 +269,12 @@ pub fn write_open(
         };
         match keys.iter_mut().find(|k| same(k)) {
             Some(k) => {
-                if matches!(c, Capability::Multiprotocol(_)) {
+                if matches!(
+                    c,
+                    Capability::Multiprotocol(_)
+                        | Capability::ExtendedNextHop(_)
+                        | Capability::AddPath(_)
+                ) {
                     k.2.push(c);
                 } else {
                     // Later ones replace earlier ones (dictionary semantics).
@@ -286,6 +338,46 @@ mod tests {
         assert_eq!(
             open(&env, &nb, &o, OpenStyle::Received, None),
             r#"{ "exabgp": "5.0.0", "time": 1795238273.969177, "host" : "vm", "pid" : 17222, "ppid" : 17177, "counter": 1, "type": "open", "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" }, "asn": { "local": 65533, "peer": 65533 }, "router-id": "10.0.0.2" , "direction": "in", "open": { "version": 4, "asn": 65000, "hold_time": 180, "router_id": "10.0.0.1", "capabilities": { "1": { "name": "multiprotocol", "families": [ "ipv4/unicast" ] }, "2": { "name": "route-refresh", "variant": "RFC" }, "65": { "name": "asn4", "asn4": 65537 } } } } }"#
+        );
+    }
+
+    #[test]
+    fn unknown_capabilities_iana_classes() {
+        let mut s = String::new();
+        for (code, iana) in [
+            (0u8, "unknown"),
+            (66, "unknown"),
+            (71, "unassigned"),
+            (127, "unassigned"),
+            (129, "reserved"),
+            (255, "reserved"),
+        ] {
+            s.clear();
+            write_capability(
+                &mut s,
+                &[&Capability::Unknown {
+                    code,
+                    data: bytes::Bytes::from_static(&[0xAA]),
+                }],
+            );
+            assert_eq!(
+                s,
+                format!(
+                    r#"{{ "name": "unknown", "iana": "{iana}", "value": {code}, "raw": "AA" }}"#
+                )
+            );
+        }
+        s.clear();
+        write_capability(
+            &mut s,
+            &[&Capability::Unknown {
+                code: 68,
+                data: bytes::Bytes::from_static(&[1, 2]),
+            }],
+        );
+        assert_eq!(
+            s,
+            r#"{ "name": "multisession", "variant": "RFC", "capabilities": [ "route-refresh" ] }"#
         );
     }
 
