@@ -60,28 +60,6 @@ pub struct Statement {
     pub end_pos: Pos,
 }
 
-struct Scanner<'a> {
-    chars: std::iter::Peekable<std::str::Chars<'a>>,
-    line: u32,
-    col: u32,
-}
-
-impl Scanner<'_> {
-    fn next(&mut self) -> Option<char> {
-        let c = self.chars.next()?;
-        if c == '\n' {
-            self.line += 1;
-            self.col = 1;
-        } else {
-            self.col += 1;
-        }
-        Some(c)
-    }
-    fn pos(&self) -> Pos {
-        Pos::new(self.line, self.col)
-    }
-}
-
 /// What the scanner hands back for each lexical item.
 enum Item {
     Word(Token),
@@ -91,120 +69,114 @@ enum Item {
 }
 
 /// `command` mode (API lines): `{`, `}`, `;`, `(` and `)` are plain tokens.
+///
+/// Works on bytes: every delimiter is ASCII, so word boundaries are always
+/// char boundaries, and a word is copied once, at its final size.
 fn scan(
     text: &str,
     command: bool,
     mut emit: impl FnMut(Item) -> Result<(), ConfigError>,
 ) -> Result<(), ConfigError> {
-    let mut s = Scanner {
-        chars: text.chars().peekable(),
-        line: 1,
-        col: 1,
-    };
-    let mut word = String::new();
-    let mut word_pos = Pos::new(1, 1);
+    let b = text.as_bytes();
+    let mut i = 0usize;
+    let mut line = 1u32;
+    let mut col = 1u32;
+    // Start offset and position of the word being read.
+    let mut word: Option<(usize, Pos)> = None;
     macro_rules! flush {
-        () => {
-            if !word.is_empty() {
-                emit(Item::Word(Token::new(std::mem::take(&mut word), word_pos)))?;
+        ($end:expr) => {
+            if let Some((start, p)) = word.take() {
+                emit(Item::Word(Token::new(&text[start..$end], p)))?;
             }
         };
     }
-    loop {
-        let pos = s.pos();
-        let c = match s.next() {
-            Some(c) => c,
-            None => break,
-        };
+    while i < b.len() {
+        let c = b[i];
+        let pos = Pos::new(line, col);
         match c {
-            '\n' => {
-                flush!();
+            b'\n' => {
+                flush!(i);
                 emit(Item::Newline)?;
+                line += 1;
+                col = 1;
+                i += 1;
+                continue;
             }
-            '#' => {
-                flush!();
-                while let Some(&n) = s.chars.peek() {
-                    if n == '\n' {
-                        break;
+            b'#' => {
+                flush!(i);
+                while i < b.len() && b[i] != b'\n' {
+                    if b[i] & 0xC0 != 0x80 {
+                        col += 1;
                     }
-                    s.next();
+                    i += 1;
                 }
+                continue;
             }
-            '\\' => {
+            b'\\' => {
                 // A backslash followed only by blanks up to the end of the line
                 // joins the next line to this one.
-                let mut look = s.chars.clone();
-                let mut is_cont = false;
-                for n in look.by_ref() {
-                    match n {
-                        ' ' | '\t' | '\r' => continue,
-                        '\n' => {
-                            is_cont = true;
-                            break;
-                        }
-                        _ => break,
-                    }
+                let mut j = i + 1;
+                while j < b.len() && matches!(b[j], b' ' | b'\t' | b'\r') {
+                    j += 1;
                 }
-                if is_cont {
-                    flush!();
-                    while let Some(n) = s.next() {
-                        if n == '\n' {
-                            break;
-                        }
-                    }
-                } else {
-                    if word.is_empty() {
-                        word_pos = pos;
-                    }
-                    word.push('\\');
+                if j < b.len() && b[j] == b'\n' {
+                    flush!(i);
+                    i = j + 1;
+                    line += 1;
+                    col = 1;
+                    continue;
+                }
+                if word.is_none() {
+                    word = Some((i, pos));
                 }
             }
-            '"' | '\'' => {
+            b'"' | b'\'' => {
                 // Like ExaBGP, characters just before the quote belong to the
                 // same token (`ab"c d"e` gives `abc d` and `e`).
-                let (mut q, start) = if word.is_empty() {
-                    (String::new(), pos)
-                } else {
-                    (std::mem::take(&mut word), word_pos)
+                let (mut q, start) = match word.take() {
+                    Some((s, p)) => (text[s..i].to_string(), p),
+                    None => (String::new(), pos),
                 };
+                i += 1;
+                col += 1;
                 let mut closed = false;
-                while let Some(n) = s.next() {
+                let mut seg = i;
+                while i < b.len() {
+                    let n = b[i];
                     if n == c {
+                        q.push_str(&text[seg..i]);
                         closed = true;
+                        i += 1;
+                        col += 1;
                         break;
                     }
-                    if n == '\n' {
+                    if n == b'\n' {
                         break;
                     }
-                    if n == '\\' {
-                        match s.chars.peek().copied() {
-                            Some('n') => {
-                                s.next();
-                                q.push('\n')
-                            }
-                            Some('t') => {
-                                s.next();
-                                q.push('\t')
-                            }
-                            Some('r') => {
-                                s.next();
-                                q.push('\r')
-                            }
-                            Some(x) if x != '\n' => {
-                                s.next();
-                                q.push(x)
-                            }
-                            _ => q.push('\\'),
-                        }
+                    if n == b'\\' && i + 1 < b.len() && b[i + 1] != b'\n' && b[i + 1].is_ascii() {
+                        q.push_str(&text[seg..i]);
+                        q.push(match b[i + 1] {
+                            b'n' => '\n',
+                            b't' => '\t',
+                            b'r' => '\r',
+                            x => x as char,
+                        });
+                        i += 2;
+                        col += 2;
+                        seg = i;
                         continue;
                     }
-                    q.push(n);
+                    if n & 0xC0 != 0x80 {
+                        col += 1;
+                    }
+                    i += 1;
                 }
                 if !closed {
                     return Err(ConfigError::new(
                         pos,
                         format!(
-                            "unterminated quoted string: expected a closing {c} on the same line"
+                            "unterminated quoted string: expected a closing {} on the same line",
+                            c as char
                         ),
                     ));
                 }
@@ -213,34 +185,38 @@ fn scan(
                     pos: start,
                     quoted: true,
                 }))?;
+                continue;
             }
-            ';' | '{' | '}' if !command => {
-                flush!();
+            b';' | b'{' | b'}' if !command => {
+                flush!(i);
                 let end = match c {
-                    ';' => End::Semicolon,
-                    '{' => End::Open,
+                    b';' => End::Semicolon,
+                    b'{' => End::Open,
                     _ => End::Close,
                 };
                 emit(Item::Term(end, pos))?;
             }
-            '[' | ']' | ',' => {
-                flush!();
-                emit(Item::Word(Token::new(c.to_string(), pos)))?;
+            b'[' | b']' | b',' => {
+                flush!(i);
+                emit(Item::Word(Token::new(&text[i..i + 1], pos)))?;
             }
-            '(' | ')' | ';' | '{' | '}' if command => {
-                flush!();
-                emit(Item::Word(Token::new(c.to_string(), pos)))?;
+            b'(' | b')' | b';' | b'{' | b'}' if command => {
+                flush!(i);
+                emit(Item::Word(Token::new(&text[i..i + 1], pos)))?;
             }
-            c if c.is_whitespace() => flush!(),
-            c => {
-                if word.is_empty() {
-                    word_pos = pos;
+            b' ' | b'\t' | b'\r' | 0x0B | 0x0C => flush!(i),
+            _ => {
+                if word.is_none() {
+                    word = Some((i, pos));
                 }
-                word.push(c);
             }
         }
+        if c & 0xC0 != 0x80 {
+            col += 1;
+        }
+        i += 1;
     }
-    flush!();
+    flush!(b.len());
     Ok(())
 }
 

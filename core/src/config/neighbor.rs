@@ -67,7 +67,10 @@ pub struct NeighborDraft {
     pub nexthop: Vec<(Family, Afi)>,
     pub capability: CapabilityDraft,
     pub api: Vec<(ApiConfig, Vec<Pos>)>,
-    pub routes: Vec<(Route, Pos)>,
+    /// Routes, and where each was written (kept apart so the routes move
+    /// into the final config without a copy: 100k-route configs exist).
+    pub routes: Vec<Route>,
+    pub route_pos: Vec<Pos>,
     pub flows: Vec<(FlowRoute, Pos)>,
     pub vpls: Vec<(VplsRoute, Pos)>,
     pub mup: Vec<(MupRoute, Pos)>,
@@ -123,6 +126,7 @@ impl NeighborDraft {
         s.capability.merge_from(&t.capability);
         s.api.extend(t.api.iter().cloned());
         s.routes.extend(t.routes.iter().cloned());
+        s.route_pos.extend_from_slice(&t.route_pos);
         s.flows.extend(t.flows.iter().cloned());
         s.vpls.extend(t.vpls.iter().cloned());
         s.mup.extend(t.mup.iter().cloned());
@@ -407,13 +411,12 @@ fn push_routes(
 ) -> Result<(), ConfigError> {
     for &(p, pos) in prefixes {
         let start = d.routes.len();
-        let mut v = Vec::new();
-        attrs.build(p, pos, family, &mut v)?;
-        d.routes.extend(v.into_iter().map(|r| (r, pos)));
-        if let Some((r, pos)) = d.routes.get(start) {
+        attrs.build(p, pos, family, &mut d.routes)?;
+        d.route_pos.resize(d.routes.len(), pos);
+        if let Some(r) = d.routes.get(start) {
             if needs_next_hop(r) {
                 return Err(ConfigError::new(
-                    *pos,
+                    pos,
                     format!("expected 'next-hop' for the {} route {p}", r.family),
                 ));
             }
@@ -728,18 +731,18 @@ pub fn finish_neighbor(d: NeighborDraft) -> Result<NeighborConfig, ConfigError> 
             format!("trying to announce a route of type {f} when we are not announcing the family"),
         )
     };
-    for (r, pos) in d.routes {
+    for (r, pos) in d.routes.iter().zip(d.route_pos.iter()) {
         if !family_ok(&r.family, &n.families) {
-            return Err(not_announced(pos, &r.family));
+            return Err(not_announced(*pos, &r.family));
         }
         if r.next_hop == NextHop::SelfAddress && r.family.afi == Afi::IPV6 && peer.is_ipv4() {
             return Err(ConfigError::new(
-                pos,
+                *pos,
                 "next-hop self for an IPv6 route on an IPv4 session has no address to use",
             ));
         }
-        n.routes.push(r);
     }
+    n.routes = d.routes;
     for (f, pos) in d.flows {
         if !family_ok(&f.family, &n.families) {
             return Err(not_announced(pos, &f.family));
