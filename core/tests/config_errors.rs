@@ -385,3 +385,22 @@ fn hundred_thousand_routes_timing() {
     eprintln!("100k routes, {} bytes: {:?}", text.len(), start.elapsed());
     assert_eq!(cfg.neighbors[0].routes.len(), 100_000);
 }
+
+#[test]
+fn columns_count_characters_across_utf8_tabs_and_continuations() {
+    let e = parse_str(&nb(" description é; foo 1;\n"), "t").unwrap_err();
+    assert_eq!((e.line, e.column), (6, 17), "{e}");
+    let e = parse_str(&nb("\tfoo 1;\n"), "t").unwrap_err();
+    assert_eq!((e.line, e.column), (6, 2), "{e}");
+    // An error on a continued line points into that physical line.
+    let e = parse_str(
+        &nb(" static {\n  route 10.0.0.0/24 \\\n    next-hop 1.1.1.1 \\\n    med x;\n }\n"),
+        "t",
+    )
+    .unwrap_err();
+    assert_eq!((e.line, e.column), (9, 9), "{e}");
+    assert!(e.message.contains("expected a MED value"), "{e}");
+    // A quoted token's position is its opening quote.
+    let e = parse_str(&nb(" md5-ip \"10.0.0\";\n"), "t").unwrap_err();
+    assert_eq!((e.line, e.column), (6, 9), "{e}");
+}
