@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod json;
+pub mod text;
 
 #[cfg(test)]
 mod decode_tests;

@@ -206,15 +206,18 @@ pub(crate) fn push_as_path(out: &mut String, p: &AsPath) {
     out.push('}');
 }
 
-/// The text form: sequences in `( )`, sets in `[ ]` (reference §4.4).
+/// The text form: sequences in `( )`, sets in `[ ]`, confederation
+/// segments in `{( )}` / `{[ ]}` (reference §4.4).
 pub(crate) fn push_as_path_text(out: &mut String, p: &AsPath) {
     for (i, seg) in p.segments.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
         let (open, close) = match seg.kind {
-            SegmentKind::Sequence | SegmentKind::ConfedSequence => ("( ", " )"),
-            SegmentKind::Set | SegmentKind::ConfedSet => ("[ ", " ]"),
+            SegmentKind::Sequence => ("( ", " )"),
+            SegmentKind::Set => ("[ ", " ]"),
+            SegmentKind::ConfedSequence => ("{( ", " )}"),
+            SegmentKind::ConfedSet => ("{[ ", " ]}"),
         };
         out.push_str(open);
         for (j, asn) in seg.asns.iter().enumerate() {
@@ -324,7 +327,7 @@ pub(crate) fn push_big_decimal(out: &mut String, bytes: &[u8]) {
 
 /// RFC 5701 / draft-ietf-idr-flowspec-redirect-ip: type 0x00 sub-type 0x0c is
 /// redirect to an IPv6 next hop (copy flag in the local administrator's low bit).
-fn push_ipv6_extended_community(out: &mut String, e: &[u8]) {
+pub(crate) fn push_ipv6_extended_community(out: &mut String, e: &[u8]) {
     if let (Some(&0x00), Some(&0x0c)) = (e.first(), e.get(1)) {
         let Some(b) = e.get(2..18).and_then(|b| <[u8; 16]>::try_from(b).ok()) else {
             return;
@@ -340,6 +343,42 @@ fn push_ipv6_extended_community(out: &mut String, e: &[u8]) {
             out.push_str(" (with copy)");
         }
     }
+}
+
+/// The text form of a BGP Prefix-SID: `[ 300, [ ( 800000,4096 ), ( 1000000,5000 ) ] ]`
+/// (`[ 777 ]` without SRGB); `None` when ExaBGP would not structure it.
+pub(crate) fn prefix_sid_text(d: &[u8]) -> Option<String> {
+    let mut index = None;
+    let mut srgbs: Vec<String> = Vec::new();
+    let mut rest = d;
+    while !rest.is_empty() {
+        let t = *rest.first()?;
+        let len = u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?]) as usize;
+        let v = rest.get(3..3 + len)?;
+        match t {
+            1 if len == 7 => index = Some(u32::from_be_bytes([v[3], v[4], v[5], v[6]])),
+            3 if len >= 2 && (len - 2).is_multiple_of(6) => {
+                for c in v[2..].chunks(6) {
+                    let base = (c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32;
+                    let range = (c[3] as u32) << 16 | (c[4] as u32) << 8 | c[5] as u32;
+                    srgbs.push(format!("( {base},{range} )"));
+                }
+            }
+            _ => return None,
+        }
+        rest = &rest[3 + len..];
+    }
+    let mut s = String::from("[ ");
+    if let Some(i) = index {
+        s.push_str(&i.to_string());
+    }
+    if !srgbs.is_empty() {
+        s.push_str(", [ ");
+        s.push_str(&srgbs.join(", "));
+        s.push_str(" ]");
+    }
+    s.push_str(" ]");
+    Some(s)
 }
 
 /// BGP Prefix-SID (RFC 8669): label index (TLV 1) and originator SRGB (TLV 3).

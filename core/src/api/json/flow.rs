@@ -185,18 +185,16 @@ impl FlowRule {
 
     /// Write the JSON object; `next_hop` is shown for redirect-to-IP rules.
     pub fn write_json(&self, out: &mut String, next_hop: Option<IpAddr>) {
-        let mut text = String::from("flow");
         out.push_str("{ ");
         for (i, c) in self.components.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
             let name = component_name(c.kind, self.family.afi == Afi::IPV6);
-            let items = self.items(c);
             out.push('"');
             out.push_str(name);
             out.push_str("\": [ ");
-            for (j, it) in items.iter().enumerate() {
+            for (j, it) in self.items(c).iter().enumerate() {
                 if j > 0 {
                     out.push_str(", ");
                 }
@@ -205,16 +203,34 @@ impl FlowRule {
                 out.push('"');
             }
             out.push_str(" ]");
+        }
+        if let Some(rd) = self.rd {
+            let _ = write!(out, ", \"rd\": \"{rd}\"");
+        }
+        if let Some(nh) = next_hop {
+            let _ = write!(out, ", \"next-hop\": \"{nh}\"");
+        }
+        out.push_str(", \"string\": \"");
+        push_str_body(out, &self.text(next_hop));
+        out.push_str("\" }");
+    }
+
+    /// The rule's text form: `flow destination-ipv4 10.0.0.0/24 protocol [ =tcp =udp ]`
+    /// (brackets as soon as a component has more than one term).
+    pub fn text(&self, next_hop: Option<IpAddr>) -> String {
+        let mut text = String::from("flow");
+        for c in &self.components {
+            let name = component_name(c.kind, self.family.afi == Afi::IPV6);
+            let items = self.items(c);
             text.push(' ');
             text.push_str(name);
-            // Brackets as soon as there is more than one term, ANDed or ORed.
             let terms = match &c.value {
                 ComponentValue::Ops(t) => t.len(),
                 ComponentValue::Prefix { .. } => 1,
             };
-            if terms == 1 {
+            if let (1, Some(item)) = (terms, items.first()) {
                 text.push(' ');
-                text.push_str(&items[0]);
+                text.push_str(item);
             } else {
                 text.push_str(" [ ");
                 text.push_str(&items.join(" "));
@@ -222,16 +238,12 @@ impl FlowRule {
             }
         }
         if let Some(rd) = self.rd {
-            let _ = write!(out, ", \"rd\": \"{rd}\"");
             let _ = write!(text, " rd {rd}");
         }
         if let Some(nh) = next_hop {
-            let _ = write!(out, ", \"next-hop\": \"{nh}\"");
             let _ = write!(text, " next-hop {nh}");
         }
-        out.push_str(", \"string\": \"");
-        push_str_body(out, &text);
-        out.push_str("\" }");
+        text
     }
 
     /// The ORed items of a component, each the concatenation of its ANDed terms.

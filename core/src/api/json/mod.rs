@@ -8,18 +8,18 @@
 //! ExaBGP does, without building a value tree (this is the hot path of a busy
 //! session: one document per received UPDATE).
 
-mod attribute;
+pub(crate) mod attribute;
 mod bgpls;
 mod envelope;
 mod evpn;
-mod extcommunity;
+pub(crate) mod extcommunity;
 pub mod flow;
 mod mvpn;
-mod nlri;
+pub(crate) mod nlri;
 mod open;
 mod session;
 mod update;
-mod vpls;
+pub(crate) mod vpls;
 
 pub use envelope::{Direction, Envelope, Neighbor, Raw};
 pub use nlri::write_nlri;

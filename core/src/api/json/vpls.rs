@@ -33,6 +33,32 @@ pub(crate) fn write_vpls_field(out: &mut String, data: &[u8]) {
     }
 }
 
+/// Text forms of the routes of a VPLS NLRI field, without the next hop:
+/// `vpls rd R endpoint E base B offset O size S`.
+pub(crate) fn vpls_texts(data: &[u8]) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut d = data;
+    while d.len() >= 2 {
+        let n = 2 + u16::from_be_bytes([d[0], d[1]]) as usize;
+        let Some(route) = d.get(2..n) else { break };
+        if route.len() == 17 {
+            let mut rd = [0u8; 8];
+            rd.copy_from_slice(&route[..8]);
+            let u16_at = |i: usize| u16::from_be_bytes([route[i], route[i + 1]]);
+            let base = ((route[14] as u32) << 16 | (route[15] as u32) << 8 | route[16] as u32) >> 4;
+            v.push(format!(
+                "vpls rd {} endpoint {} base {base} offset {} size {}",
+                RouteDistinguisher(rd),
+                u16_at(8),
+                u16_at(10),
+                u16_at(12)
+            ));
+        }
+        d = &d[n..];
+    }
+    v
+}
+
 fn write_vpls(out: &mut String, v: &[u8]) -> bool {
     if v.len() != 17 {
         return false;
