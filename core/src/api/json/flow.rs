@@ -394,8 +394,10 @@ fn bitmask_term(kind: u8, op: u8, v: u64, v6: bool) -> String {
             s.push_str(n);
         }
     }
+    // Bits without a name are shown as a number; no bit at all shows nothing
+    // (observed: `fragment !` for an IPv6 rule matching only don't-fragment).
     let known = (1u64 << names.len()) - 1;
-    if v & !known != 0 || v == 0 {
+    if v & !known != 0 {
         if !first {
             s.push('+');
         }

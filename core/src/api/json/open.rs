@@ -91,11 +91,18 @@ fn write_capability(out: &mut String, group: &[&Capability]) {
         }
         Capability::ExtendedNextHop(_) => {
             out.push_str("{ \"name\": \"nexthop\", \"conversion\": [");
-            let all = group.iter().flat_map(|c| match c {
-                Capability::ExtendedNextHop(l) => l.as_slice(),
-                _ => &[],
-            });
-            for (i, (f, nh)) in all.enumerate() {
+            // A set: repeated conversions are shown once.
+            let mut all: Vec<&(Family, Afi)> = Vec::new();
+            for c in group {
+                if let Capability::ExtendedNextHop(l) = c {
+                    for x in l {
+                        if !all.contains(&x) {
+                            all.push(x);
+                        }
+                    }
+                }
+            }
+            for (i, (f, nh)) in all.into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -146,11 +153,19 @@ fn write_capability(out: &mut String, group: &[&Capability]) {
         }
         Capability::AddPath(_) => {
             out.push_str("{ \"name\": \"addpath\"");
-            let all = group.iter().flat_map(|c| match c {
-                Capability::AddPath(l) => l.as_slice(),
-                _ => &[],
-            });
-            for (i, (f, m)) in all.enumerate() {
+            // A dictionary by family: the last mode wins, at the first place.
+            let mut all: Vec<(Family, AddPathMode)> = Vec::new();
+            for c in group {
+                if let Capability::AddPath(l) = c {
+                    for (f, m) in l {
+                        match all.iter_mut().find(|(g, _)| g == f) {
+                            Some(e) => e.1 = *m,
+                            None => all.push((*f, *m)),
+                        }
+                    }
+                }
+            }
+            for (i, (f, m)) in all.iter().enumerate() {
                 out.push_str(if i == 0 { ", " } else { "," });
                 out.push('"');
                 push_family_slash(out, *f);
