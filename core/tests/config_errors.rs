@@ -123,6 +123,20 @@ fn bad_configs_report_line_column_and_expectation() {
         ("stray } followed by content", format!("}}\n{}", nb("")), 1, 1, "unexpected '}'"),
         ("ipv6 multicast family", nb(" family {\n  ipv6 multicast;\n }\n"), 7, 8, "a SAFI valid for ipv6"),
         ("hex hold-time (ExaBGP: decimal only)", nb(" hold-time 0x10;\n"), 6, 12, "hold time"),
+        (
+            "flow mixing IPv4 and IPv6",
+            nb(" flow {\n  route x {\n   match {\n    source 10.0.0.0/8;\n    destination 2001:db8::/32;\n   }\n  }\n }\n"),
+            10,
+            17,
+            "cannot mix IPv4 and IPv6",
+        ),
+        (
+            "nlri-mpls without label",
+            nb(" announce {\n  ipv4 {\n   nlri-mpls 10.0.0.0/8 next-hop 1.1.1.1;\n  }\n }\n"),
+            8,
+            41,
+            "expected 'label' for nlri-mpls",
+        ),
         ("bad encoder", "process p {\n run /bin/cat;\n encoder xml;\n}\n".into(), 3, 10, "expected an encoder (text or json)"),
     ];
     assert!(cases.len() >= 20);
@@ -403,4 +417,44 @@ fn columns_count_characters_across_utf8_tabs_and_continuations() {
     // A quoted token's position is its opening quote.
     let e = parse_str(&nb(" md5-ip \"10.0.0\";\n"), "t").unwrap_err();
     assert_eq!((e.line, e.column), (6, 9), "{e}");
+}
+
+#[test]
+fn announce_lines_for_the_text_api() {
+    use oxbgp_core::config::announce::{parse_announce_line, Announcement};
+    use oxbgp_core::wire::family::Afi;
+    let end = oxbgp_core::config::Pos::new(1, 300);
+    // As sent by encoding/api-mvpn.cmds.
+    let toks = command_tokens(
+        "mcast-vpn shared-join rp 10.99.199.1 group 239.251.255.228 rd 65000:99999 source-as 65000 next-hop 10.10.6.3 extended-community [ target:192.168.94.12:5 ]",
+    )
+    .unwrap();
+    match parse_announce_line(Afi::IPV4, &toks[0], &toks[1..], end, true).unwrap() {
+        Announcement::McastVpn(m) => {
+            assert_eq!(
+                m.kind,
+                McastVpnKind::SharedJoin {
+                    rp: "10.99.199.1".parse().unwrap(),
+                    group: "239.251.255.228".parse().unwrap(),
+                    source_as: 65000
+                }
+            );
+            assert_eq!(m.next_hop, NextHop::Ip("10.10.6.3".parse().unwrap()));
+        }
+        other => panic!("{other:?}"),
+    }
+    let toks = command_tokens("unicast 2001:db8::/32 next-hop ::1 label 5").unwrap();
+    let e = parse_announce_line(Afi::IPV6, &toks[0], &toks[1..], end, true).unwrap_err();
+    assert!(e.message.contains("not valid for ipv6 unicast"), "{e}");
+    let toks = command_tokens("mpls-vpn 10.0.0.0/24 rd 1:1 label 16 next-hop 1.1.1.1").unwrap();
+    match parse_announce_line(Afi::IPV4, &toks[0], &toks[1..], end, true).unwrap() {
+        Announcement::Routes { routes, .. } => assert_eq!(routes[0].family, Family::IPV4_MPLS_VPN),
+        other => panic!("{other:?}"),
+    }
+    // An ipv6 section makes a prefix-less flow IPv6.
+    let toks = command_tokens("flow destination-port =53 discard").unwrap();
+    match parse_announce_line(Afi::IPV6, &toks[0], &toks[1..], end, true).unwrap() {
+        Announcement::Flow(f) => assert_eq!(f.family, Family::IPV6_FLOW),
+        other => panic!("{other:?}"),
+    }
 }

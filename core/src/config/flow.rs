@@ -127,6 +127,8 @@ pub struct FlowBuilder {
     pub explicit_ext: Vec<ExtendedCommunity>,
     pub attributes: Attributes,
     pub ipv6: bool,
+    /// Whether the prefixes seen so far are IPv4 (None: no prefix yet).
+    pub prefix_v4: Option<bool>,
     pub ipv6_ext: Vec<[u8; 20]>,
     pub watchdog: Option<String>,
     pub withdraw: bool,
@@ -531,6 +533,13 @@ impl FlowBuilder {
                         &t.text,
                     ));
                 }
+                if self.prefix_v4.is_some_and(|v4| v4 != prefix.is_ipv4()) {
+                    return Err(ConfigError::new(
+                        t.pos,
+                        "expected prefixes of one address family: a flow cannot mix IPv4 and IPv6",
+                    ));
+                }
+                self.prefix_v4 = Some(prefix.is_ipv4());
                 if !prefix.is_ipv4() {
                     self.ipv6 = true;
                 }
@@ -703,6 +712,12 @@ impl FlowBuilder {
             return Err(ConfigError::new(
                 at,
                 "expected at least one match component in the flow route",
+            ));
+        }
+        if self.ipv6 && self.prefix_v4 == Some(true) {
+            return Err(ConfigError::new(
+                at,
+                "an IPv6 flow (next-header, traffic-class, flow-label or an ipv6 section) cannot match IPv4 prefixes",
             ));
         }
         let afi = if self.ipv6 { Afi::IPV6 } else { Afi::IPV4 };
@@ -890,7 +905,20 @@ pub fn parse_flow_block(body: &[Node], b: &mut FlowBuilder) -> Result<(), Config
 /// flow arguments once `{ } ;` and the `match`/`then`/`scope` words are removed,
 /// which [`parse_flow_tokens`] does).
 pub fn parse_flow_line(toks: &[Token], end: Pos) -> Result<FlowRoute, ConfigError> {
-    let mut b = FlowBuilder::default();
+    parse_flow_line_afi(toks, end, None)
+}
+
+/// As [`parse_flow_line`], for a known address family (`announce { ipv6 {
+/// flow ... } }` is IPv6 even when it matches no prefix).
+pub fn parse_flow_line_afi(
+    toks: &[Token],
+    end: Pos,
+    afi: Option<Afi>,
+) -> Result<FlowRoute, ConfigError> {
+    let mut b = FlowBuilder {
+        ipv6: afi == Some(Afi::IPV6),
+        ..FlowBuilder::default()
+    };
     let mut cur = Cursor::new(toks, end);
     if let Some(t) = cur.peek() {
         if section_of(&t.text).is_none() && !t.is("match") && !t.is("then") && !t.is("scope") {

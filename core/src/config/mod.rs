@@ -7,6 +7,7 @@
 //! them on a command's tokens ([`lexer::command_tokens`]). Every step is
 //! linear in the size of the input.
 
+pub mod announce;
 pub mod api;
 pub mod capability;
 pub mod community;

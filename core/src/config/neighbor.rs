@@ -1,16 +1,17 @@
 //! `neighbor IP { }` and `template { neighbor NAME { } }` bodies (reference
 //! §1.3-§1.10), template inheritance (§1.11) and per-neighbor validation (§1.12).
 
+use super::announce::{parse_announce_line, Announcement};
 use super::api::parse_api_block;
 use super::capability::{parse_capability_block, CapabilityDraft};
 use super::error::{ConfigError, Pos};
 use super::family::{parse_family_block, parse_nexthop_block};
-use super::flow::{parse_flow_line, parse_flow_section, FlowRoute};
-use super::l2vpn::{parse_l2vpn_section, parse_vpls_line, VplsRoute};
+use super::flow::{parse_flow_section, FlowRoute};
+use super::l2vpn::{parse_l2vpn_section, VplsRoute};
 use super::lexer::Token;
 use super::model::{ApiConfig, AsnSetting, NeighborConfig, NextHop, Route};
-use super::mup::{parse_mup, MupRoute};
-use super::mvpn::{parse_mcast_vpn, McastVpnRoute};
+use super::mup::MupRoute;
+use super::mvpn::McastVpnRoute;
 use super::route::{
     needs_next_hop, parse_attributes_nlri, parse_route, split_parens, unknown_attribute, Allow,
     RouteAttrs,
@@ -515,71 +516,19 @@ fn parse_announce(body: &[Node], d: &mut NeighborDraft) -> Result<(), ConfigErro
                 ConfigError::new(n.pos(), "expected an announcement, found a section")
             })?;
             let kw = &tokens[0];
-            let rest = &tokens[1..];
-            if afi == Afi::L2VPN {
-                if !kw.is("vpls") {
-                    return Err(ConfigError::new(
-                        kw.pos,
-                        format!(
-                            "invalid keyword '{}' in announce l2vpn: expected 'vpls'",
-                            kw.text
-                        ),
-                    ));
+            match parse_announce_line(afi, kw, &tokens[1..], end, true)? {
+                Announcement::Routes { routes, positions } => {
+                    d.routes.extend(routes);
+                    d.route_pos.extend(positions);
                 }
-                d.vpls.push((parse_vpls_line(rest, end)?, kw.pos));
-                continue;
-            }
-            match kw.text.as_str() {
-                "unicast" | "multicast" | "nlri-mpls" | "labeled-unicast" | "mpls-vpn" => {
-                    let safi = Safi::from_name(&kw.text).unwrap_or(Safi::UNICAST);
-                    let (attrs, prefixes) = parse_route(rest, end)?;
-                    let fam = Family::new(afi, safi);
-                    for (p, pos) in &prefixes {
-                        if p.is_ipv4() != (afi == Afi::IPV4) {
-                            return Err(ConfigError::expected(*pos, &format!("an {} prefix", kw_afi(afi)), &p.to_string()));
-                        }
-                    }
-                    if (safi == Safi::UNICAST || safi == Safi::MULTICAST) && (attrs.labels.is_some() || attrs.rd.is_some()) {
-                        return Err(ConfigError::new(kw.pos, format!("'label' and 'rd' are not valid for {} {}", kw_afi(afi), kw.text)));
-                    }
-                    if safi == Safi::MPLS && attrs.labels.is_none() {
-                        return Err(ConfigError::new(end, "expected 'label' for nlri-mpls"));
-                    }
-                    if safi == Safi::MPLS_VPN && attrs.rd.is_none() {
-                        return Err(ConfigError::new(end, "expected 'rd' for mpls-vpn"));
-                    }
-                    push_routes(d, &attrs, &prefixes, Some(fam))?;
-                }
-                "flow" | "flow-vpn" => {
-                    let f = parse_flow_line(rest, end)?;
-                    if f.family.afi != afi {
-                        return Err(ConfigError::new(kw.pos, format!("flow route of family {} in the {} section", f.family, kw_afi(afi))));
-                    }
-                    if kw.is("flow-vpn") && f.rd.is_none() {
-                        return Err(ConfigError::new(end, "expected 'rd' for flow-vpn"));
-                    }
-                    d.flows.push((f, kw.pos));
-                }
-                "mcast-vpn" => d.mcast_vpn.push((parse_mcast_vpn(afi, rest, end)?, kw.pos)),
-                "mup" => d.mup.push((parse_mup(afi, rest, end)?, kw.pos)),
-                _ => {
-                    return Err(ConfigError::new(
-                        kw.pos,
-                        format!(
-                            "invalid keyword '{}' in announce {}: expected unicast, multicast, nlri-mpls, mpls-vpn, flow, flow-vpn, mcast-vpn or mup",
-                            kw.text,
-                            kw_afi(afi)
-                        ),
-                    ))
-                }
+                Announcement::Flow(f) => d.flows.push((f, kw.pos)),
+                Announcement::Vpls(v) => d.vpls.push((v, kw.pos)),
+                Announcement::McastVpn(m) => d.mcast_vpn.push((m, kw.pos)),
+                Announcement::Mup(m) => d.mup.push((m, kw.pos)),
             }
         }
     }
     Ok(())
-}
-
-fn kw_afi(afi: Afi) -> &'static str {
-    afi.name().unwrap_or("?")
 }
 
 /// Standard base64 (RFC 4648 §4) decoded length, None if invalid.
