@@ -231,32 +231,43 @@ pub struct AdjRibOut {
 }
 
 /// ExaBGP sorts the NLRI of one UPDATE by their index: path id, then the packed
-/// prefix (length octet first, then the address octets).
-fn order_key(n: &Nlri) -> (Option<u32>, u8, Vec<u8>) {
-    fn addr(p: &Prefix) -> Vec<u8> {
+/// prefix (length octet first, then the address octets; RD first for VPN).
+/// A fixed-size key: sorting a full table allocates nothing per route.
+fn order_key(n: &Nlri) -> (Option<u32>, u8, [u8; 24]) {
+    fn put(k: &mut [u8; 24], at: usize, p: &Prefix) {
         match *p {
-            Prefix::V4 { addr, .. } => addr.to_be_bytes().to_vec(),
-            Prefix::V6 { addr, .. } => addr.to_be_bytes().to_vec(),
+            Prefix::V4 { addr, .. } => k[at..at + 4].copy_from_slice(&addr.to_be_bytes()),
+            Prefix::V6 { addr, .. } => k[at..at + 16].copy_from_slice(&addr.to_be_bytes()),
         }
     }
+    let mut k = [0u8; 24];
     match n {
-        Nlri::Prefix { prefix, path_id } => (*path_id, prefix.len(), addr(prefix)),
+        Nlri::Prefix { prefix, path_id } => {
+            put(&mut k, 0, prefix);
+            (*path_id, prefix.len(), k)
+        }
         Nlri::Labeled {
             prefix,
             rd,
             path_id,
             ..
         } => {
-            let mut k = rd.map(|r| r.0.to_vec()).unwrap_or_default();
-            k.extend(addr(prefix));
+            if let Some(r) = rd {
+                k[..8].copy_from_slice(&r.0);
+            }
+            put(&mut k, 8, prefix);
             (*path_id, prefix.len(), k)
         }
-        Nlri::Raw { data, .. } => (None, 0, data.to_vec()),
+        Nlri::Raw { data, .. } => {
+            let l = data.len().min(24);
+            k[..l].copy_from_slice(&data[..l]);
+            (None, 0, k)
+        }
     }
 }
 
 pub fn sort_nlri(v: &mut [Nlri]) {
-    v.sort_by_cached_key(order_key);
+    v.sort_by_key(order_key);
 }
 
 /// Families whose NLRI ExaBGP packs several to an UPDATE with `group-updates`.
@@ -521,7 +532,8 @@ impl AdjRibOut {
         let mut wd_index: HashMap<Family, usize> = HashMap::new();
         // Attribute sets in first-queued order, then families within each.
         let mut groups: Vec<(AttrId, FamilyGroups)> = Vec::new();
-        let mut group_index: HashMap<AttrId, usize> = HashMap::new();
+        // Attribute ids are dense: a vector maps them to their group.
+        let mut group_index: Vec<u32> = vec![NONE; self.attrs.len()];
         for &i in &queue {
             let cache = self.cache;
             let s = &mut self.slots[i as usize];
@@ -538,11 +550,12 @@ impl AdjRibOut {
                 }
             } else if q == QUEUED_ANNOUNCE && s.has(ENTRY) {
                 let nlri = to_nlri(&s.key, &s.labels);
-                let at = *group_index.entry(s.attr).or_insert_with(|| {
+                let slot = &mut group_index[s.attr.0 as usize];
+                if *slot == NONE {
                     groups.push((s.attr, Vec::new()));
-                    groups.len() - 1
-                });
-                let fams = &mut groups[at].1;
+                    *slot = (groups.len() - 1) as u32;
+                }
+                let fams = &mut groups[*slot as usize].1;
                 match fams.iter_mut().find(|(f, _)| *f == family) {
                     Some((_, v)) => v.push(nlri),
                     None => fams.push((family, vec![nlri])),
@@ -829,5 +842,32 @@ mod scale {
         let t = std::time::Instant::now();
         let b = rib.drain(true, true);
         eprintln!("drain: {:?} ({} batches)", t.elapsed(), b.len());
+        let sent = crate::wire::open::Open {
+            version: 4,
+            my_as: 1,
+            hold_time: 180,
+            bgp_id: "1.1.1.1".parse().unwrap(),
+            capabilities: vec![
+                crate::wire::capability::Capability::Multiprotocol(Family::IPV4_UNICAST),
+                crate::wire::capability::Capability::FourOctetAs(1),
+            ],
+        };
+        let mut recv = sent.clone();
+        recv.bgp_id = "2.2.2.2".parse().unwrap();
+        let neg = crate::fsm::Negotiated::new(&sent, &recv);
+        let out = super::super::encode::Outbound {
+            negotiated: &neg,
+            local_address: "10.0.0.2".parse().unwrap(),
+            router_id: "10.0.0.2".parse().unwrap(),
+        };
+        let t = std::time::Instant::now();
+        let msgs = super::super::encode::messages(b, &rib, &out);
+        let bytes: usize = msgs.iter().map(|m| m.len()).sum();
+        eprintln!(
+            "pack: {:?} ({} messages, {} bytes)",
+            t.elapsed(),
+            msgs.len(),
+            bytes
+        );
     }
 }
