@@ -278,6 +278,16 @@ pub fn run_tests(
     report: &(dyn Fn(&TestResult) + Sync),
 ) -> Vec<TestResult> {
     let _ = std::fs::create_dir_all(&opts.scratch);
+    // Children run inside their scratch directories: every path handed to
+    // them must be absolute.
+    let mut owned = opts.clone();
+    owned.corpus = absolute(&opts.corpus);
+    owned.scratch = absolute(&opts.scratch);
+    owned.harness_exe = absolute(&opts.harness_exe);
+    if owned.sut.program.components().count() > 1 {
+        owned.sut.program = absolute(&opts.sut.program);
+    }
+    let opts = &owned;
     let insane = if opts.parsing_sanity && cases.iter().any(|c| c.kind == Kind::Parsing) {
         validator_accepts_garbage(opts)
     } else {
@@ -320,6 +330,14 @@ pub fn run_tests(
         .unwrap_or_else(|a| a.lock().unwrap_or_else(|p| p.into_inner()).clone());
     v.sort_by_key(|(i, _)| *i);
     v.into_iter().map(|(_, r)| r).collect()
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    })
 }
 
 /// Run one test.
@@ -636,7 +654,12 @@ fn run_encoding(name: &str, opts: &Options, dir: &Path) -> Outcome {
     match peer_status {
         Some(p) if p.success() && peer_out.contains("successful") => Ok(()),
         Some(p) => Err((
-            first_line(&peer_out).unwrap_or_else(|| format!("peer exited with {p}")),
+            first_line(&peer_out)
+                .or_else(|| {
+                    first_line(&tail(&dir.join("peer.err"), 5))
+                        .map(|e| format!("peer exited with {p}: {e}"))
+                })
+                .unwrap_or_else(|| format!("peer exited with {p}")),
             details,
         )),
         None => Err(("peer did not finish".into(), details)),
