@@ -175,3 +175,11 @@ fn random_config_words_never_panic() {
         .tests(3000)
         .quickcheck(prop as fn(Vec<u16>) -> TestResult);
 }
+
+#[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    let text = "a {\n".repeat(200_000) + &"}\n".repeat(200_000);
+    let e = parse_str(&text, "deep.conf").unwrap_err();
+    assert_eq!((e.line, e.column), (33, 3), "{e}");
+    assert!(e.message.contains("nested more than 32 levels"), "{e}");
+}

@@ -26,7 +26,12 @@ impl Node {
     }
 }
 
-/// Build the block tree (iteratively: nesting depth cannot overflow the stack).
+/// The deepest nesting the grammar uses is about six levels (neighbor, flow,
+/// route, match); anything much deeper is refused so that neither building
+/// nor dropping the tree can exhaust the stack.
+pub const MAX_DEPTH: usize = 32;
+
+/// Build the block tree (iteratively, with a depth limit).
 pub fn build(stmts: Vec<Statement>, eof: Pos) -> Result<Vec<Node>, ConfigError> {
     // Each open level: (head, open_pos, body).
     let mut stack: Vec<(Vec<Token>, Pos, Vec<Node>)> =
@@ -59,6 +64,12 @@ pub fn build(stmts: Vec<Statement>, eof: Pos) -> Result<Vec<Node>, ConfigError> 
                     return Err(ConfigError::new(
                         s.end_pos,
                         "expected a section name before '{'",
+                    ));
+                }
+                if stack.len() > MAX_DEPTH {
+                    return Err(ConfigError::new(
+                        s.end_pos,
+                        format!("sections are nested more than {MAX_DEPTH} levels deep"),
                     ));
                 }
                 stack.push((s.tokens, s.end_pos, Vec::new()));
