@@ -604,10 +604,16 @@ impl Speaker {
         }
         let mut ev = Vec::new();
         if let Some(s) = self.peers[i].session.as_mut() {
-            if s.state() == State::Established {
+            // ExaBGP closes a session that negotiated graceful restart without
+            // a NOTIFICATION, so that the peer keeps the routes (RFC 4724 §4).
+            let graceful = s.negotiated().is_some_and(|n| n.graceful_restart);
+            if s.state() == State::Established && !graceful {
                 s.notify(notify::with_text(6, subcode, None), &mut ev);
             } else {
-                s.close("reconfigured", &mut ev);
+                s.close(
+                    "graceful restarted negotiated, closing without sending any notification",
+                    &mut ev,
+                );
             }
         }
         self.process(i, now, ev);

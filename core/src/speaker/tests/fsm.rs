@@ -601,3 +601,145 @@ mod reload {
         );
     }
 }
+
+mod established {
+    use super::*;
+    use crate::config::{NextHop, Route};
+    use crate::wire::capability::Capability;
+    use crate::wire::family::Family;
+    use crate::wire::nlri::{Nlri, Prefix};
+    use crate::wire::open::Open;
+    use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
+    use crate::wire::Attributes;
+
+    fn with_route() -> crate::config::NeighborConfig {
+        let mut n = neighbor();
+        n.capability.route_refresh = true;
+        n.routes = vec![Route {
+            family: Family::IPV4_UNICAST,
+            nlri: Nlri::prefix(Prefix::new("10.0.0.0".parse().unwrap(), 24).unwrap()),
+            next_hop: NextHop::Ip("192.0.2.1".parse().unwrap()),
+            attributes: Attributes::new(),
+            watchdog: None,
+            withdrawn: false,
+        }];
+        n
+    }
+
+    fn open_with(caps: Vec<Capability>) -> Bytes {
+        let mut c = vec![
+            Capability::Multiprotocol(Family::IPV4_UNICAST),
+            Capability::Multiprotocol(Family::IPV6_UNICAST),
+            Capability::FourOctetAs(65000),
+        ];
+        c.extend(caps);
+        encode(&Message::Open(Open {
+            version: 4,
+            my_as: 65000,
+            hold_time: 180,
+            bgp_id: "2.2.2.2".parse().unwrap(),
+            capabilities: c,
+        }))
+    }
+
+    fn kinds(outs: &[Output]) -> Vec<String> {
+        transmitted(outs)
+            .iter()
+            .flat_map(|b| decode_all(b))
+            .map(|m| match m {
+                Message::RouteRefresh(r) => format!("RR {:?}", r.subtype),
+                Message::Update(u) if u.is_end_of_rib().is_some() => "EOR".into(),
+                Message::Update(_) => "UPDATE".into(),
+                Message::Keepalive => "KEEPALIVE".into(),
+                m => format!("{m:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn enhanced_route_refresh_resends_between_borr_and_eorr() {
+        let (mut d, outs) = Driver::new(vec![with_route()], Settings::default());
+        let (conn, _) = d.connect(&outs);
+        d.receive(
+            conn,
+            open_with(vec![
+                Capability::RouteRefresh,
+                Capability::EnhancedRouteRefresh,
+            ]),
+        );
+        let outs = d.receive(conn, keepalive());
+        assert_eq!(kinds(&outs), vec!["UPDATE", "EOR", "EOR"]);
+        let rr = encode(&Message::RouteRefresh(RouteRefresh {
+            family: Family::IPV4_UNICAST,
+            subtype: RefreshSubtype::Request,
+        }));
+        let outs = d.receive(conn, rr);
+        assert_eq!(kinds(&outs), vec!["RR Begin", "UPDATE", "RR End"]);
+    }
+
+    #[test]
+    fn plain_route_refresh_resends_without_markers() {
+        let (mut d, outs) = Driver::new(vec![with_route()], Settings::default());
+        let (conn, _) = d.connect(&outs);
+        d.receive(conn, open_with(vec![Capability::RouteRefresh]));
+        d.receive(conn, keepalive());
+        let rr = encode(&Message::RouteRefresh(RouteRefresh {
+            family: Family::IPV4_UNICAST,
+            subtype: RefreshSubtype::Request,
+        }));
+        let outs = d.receive(conn, rr);
+        assert_eq!(kinds(&outs), vec!["UPDATE"]);
+    }
+
+    #[test]
+    fn manual_eor_sends_no_end_of_rib() {
+        let mut n = with_route();
+        n.manual_eor = true;
+        let (mut d, outs) = Driver::new(vec![n], Settings::default());
+        let (_, outs) = d.establish(&outs, 180);
+        assert_eq!(kinds(&outs), vec!["UPDATE"]);
+    }
+
+    #[test]
+    fn no_multiprotocol_on_either_side_sends_keepalive_instead_of_eor() {
+        let mut n = with_route();
+        n.families = vec![];
+        let (mut d, outs) = Driver::new(vec![n], Settings::default());
+        let (conn, _) = d.connect(&outs);
+        d.receive(
+            conn,
+            encode(&Message::Open(Open {
+                version: 4,
+                my_as: 65000,
+                hold_time: 180,
+                bgp_id: "2.2.2.2".parse().unwrap(),
+                capabilities: vec![Capability::FourOctetAs(65000)],
+            })),
+        );
+        let outs = d.receive(conn, keepalive());
+        assert_eq!(kinds(&outs), vec!["UPDATE", "KEEPALIVE"]);
+    }
+
+    #[test]
+    fn graceful_restart_teardown_closes_without_notification() {
+        let mut n = neighbor();
+        n.capability.graceful_restart = Some(120);
+        let (mut d, outs) = Driver::new(vec![n.clone()], Settings::default());
+        let (conn, _) = d.connect(&outs);
+        d.receive(
+            conn,
+            open_with(vec![Capability::GracefulRestart {
+                restart_state: false,
+                notification: false,
+                restart_time: 120,
+                families: vec![],
+            }]),
+        );
+        d.receive(conn, keepalive());
+        assert_eq!(d.sp.peers()[0].state(), State::Established);
+        n.hold_time = 90;
+        let outs = d.input(Input::Control(Control::Reload(Box::new(config(vec![n])))));
+        assert_eq!(code(&outs), None);
+        assert!(closes(&outs, conn));
+    }
+}
