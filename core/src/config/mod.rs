@@ -6,6 +6,14 @@
 //! validation). Route keywords live in [`route`] so the text API can reuse
 //! them on a command's tokens ([`lexer::command_tokens`]). Every step is
 //! linear in the size of the input.
+//!
+//! Entry points for the text API (tokens from [`lexer::command_tokens`]):
+//! * `announce|withdraw route ...` / `attributes ... nlri ...`:
+//!   [`route::routes_from_tokens`];
+//! * `announce ipv4|ipv6 <safi> ...` and `announce vpls ...`:
+//!   [`announce::parse_announce_line`] (or [`l2vpn::parse_vpls_line`]);
+//! * `announce flow route ...` (line or `{ match { } then { } }` form):
+//!   [`flow::parse_flow_tokens`].
 
 pub mod announce;
 pub mod api;
