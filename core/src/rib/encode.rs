@@ -163,6 +163,134 @@ pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::capability::Capability;
+    use crate::wire::open::Open;
+
+    fn negotiated(local_as: u32, peer_as: u32) -> Negotiated {
+        let open = |asn: u32, id: &str| Open {
+            version: 4,
+            my_as: asn as u16,
+            hold_time: 180,
+            bgp_id: id.parse().unwrap(),
+            capabilities: vec![
+                Capability::Multiprotocol(Family::IPV4_UNICAST),
+                Capability::Multiprotocol(Family::IPV6_UNICAST),
+                Capability::FourOctetAs(asn),
+            ],
+        };
+        Negotiated::new(&open(local_as, "1.1.1.1"), &open(peer_as, "2.2.2.2"))
+    }
+
+    fn out<'a>(n: &'a Negotiated, local: &str) -> Outbound<'a> {
+        Outbound {
+            negotiated: n,
+            local_address: local.parse().unwrap(),
+            router_id: "9.9.9.9".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn next_hop_self_resolution() {
+        let n = negotiated(1, 1);
+        let v6 = out(&n, "2001:db8::1");
+        let v4 = out(&n, "10.0.0.1");
+        let r = |nh, f, o: &Outbound<'_>| resolve_next_hop(nh, f, o);
+        assert_eq!(
+            r(NextHop::SelfAddress, Family::IPV4_UNICAST, &v4),
+            Ok(Some("10.0.0.1".parse().unwrap()))
+        );
+        // IPv4 route on an IPv6 session: the router-id.
+        assert_eq!(
+            r(NextHop::SelfAddress, Family::IPV4_UNICAST, &v6),
+            Ok(Some("9.9.9.9".parse().unwrap()))
+        );
+        assert_eq!(
+            r(NextHop::SelfAddress, Family::IPV6_UNICAST, &v6),
+            Ok(Some("2001:db8::1".parse().unwrap()))
+        );
+        assert!(r(NextHop::SelfAddress, Family::IPV6_UNICAST, &v4).is_err());
+        assert_eq!(r(NextHop::None, Family::IPV4_FLOW, &v4), Ok(None));
+    }
+
+    #[test]
+    fn defaults_ibgp_and_ebgp() {
+        let a = |attrs: Vec<Attribute>, nh: &str| {
+            let mut x = Attributes::new();
+            for y in attrs {
+                x.set(y);
+            }
+            RouteAttributes {
+                attributes: x,
+                next_hop: NextHop::Ip(nh.parse().unwrap()),
+            }
+        };
+        let ibgp = negotiated(1, 1);
+        let (attrs, nh) = finalize(
+            &a(vec![], "10.0.0.9"),
+            Family::IPV4_UNICAST,
+            &out(&ibgp, "10.0.0.1"),
+        )
+        .unwrap();
+        assert_eq!(nh, Some("10.0.0.9".parse().unwrap()));
+        assert_eq!(
+            attrs.get(code::ORIGIN),
+            Some(&Attribute::Origin(Origin::Igp))
+        );
+        assert_eq!(
+            attrs.get(code::AS_PATH),
+            Some(&Attribute::AsPath(AsPath::default()))
+        );
+        assert_eq!(
+            attrs.get(code::LOCAL_PREF),
+            Some(&Attribute::LocalPref(100))
+        );
+        assert_eq!(
+            attrs.get(code::NEXT_HOP),
+            Some(&Attribute::NextHop("10.0.0.9".parse().unwrap()))
+        );
+
+        let ebgp = negotiated(65001, 65002);
+        let configured = AsPath {
+            segments: smallvec![AsPathSegment {
+                kind: SegmentKind::Sequence,
+                asns: smallvec![7, 8],
+            }],
+        };
+        let (attrs, _) = finalize(
+            &a(
+                vec![
+                    Attribute::LocalPref(300),
+                    Attribute::AsPath(configured.clone()),
+                ],
+                "2001:db8::9",
+            ),
+            Family::IPV6_UNICAST,
+            &out(&ebgp, "2001:db8::1"),
+        )
+        .unwrap();
+        // Configured AS_PATH sent as is, LOCAL_PREF stripped, no NEXT_HOP attribute.
+        assert_eq!(
+            attrs.get(code::AS_PATH),
+            Some(&Attribute::AsPath(configured))
+        );
+        assert_eq!(attrs.get(code::LOCAL_PREF), None);
+        assert_eq!(attrs.get(code::NEXT_HOP), None);
+        let (attrs, _) = finalize(
+            &a(vec![], "10.0.0.9"),
+            Family::IPV4_UNICAST,
+            &out(&ebgp, "10.0.0.1"),
+        )
+        .unwrap();
+        assert_eq!(
+            attrs.get(code::AS_PATH),
+            Some(&Attribute::AsPath(AsPath {
+                segments: smallvec![AsPathSegment {
+                    kind: SegmentKind::Sequence,
+                    asns: smallvec![65001],
+                }],
+            }))
+        );
+    }
 
     #[test]
     fn end_of_rib_bytes() {
