@@ -69,22 +69,73 @@ fn cap_name(code: u8) -> &'static str {
 }
 
 /// IPv4 prefixes in RFC 4271 §4.3 NLRI encoding; stops with a note on garbage.
-fn ipv4_prefixes(mut b: &[u8], out: &mut String, what: &str) {
+/// Unicast/multicast prefixes (RFC 4271 §4.3, RFC 4760 §5) of an address
+/// family with `width` octets (4 or 16); stops with a note on garbage.
+fn prefixes(mut b: &[u8], width: usize, out: &mut String, what: &str) {
     while let Some(&len) = b.first() {
         let n = (len as usize).div_ceil(8);
         let Some(bytes) = b.get(1..1 + n) else {
             let _ = writeln!(out, "    {what}: <truncated prefix, bytes {}>", to_hex(b));
             return;
         };
-        if len > 32 {
+        if n > width {
             let _ = writeln!(out, "    {what}: <bad length {len}, bytes {}>", to_hex(b));
             return;
         }
-        let mut a = [0u8; 4];
-        a[..n].copy_from_slice(bytes);
-        let _ = writeln!(out, "    {what} {}.{}.{}.{}/{len}", a[0], a[1], a[2], a[3]);
+        let _ = writeln!(out, "    {what} {}/{len}", address(bytes, width));
         b = &b[1 + n..];
     }
+}
+
+fn ipv4_prefixes(b: &[u8], out: &mut String, what: &str) {
+    prefixes(b, 4, out, what)
+}
+
+/// Text form of a (possibly truncated) IPv4 or IPv6 address.
+fn address(bytes: &[u8], width: usize) -> String {
+    if width == 4 {
+        let mut a = [0u8; 4];
+        let n = bytes.len().min(4);
+        a[..n].copy_from_slice(&bytes[..n]);
+        std::net::Ipv4Addr::from(a).to_string()
+    } else {
+        let mut a = [0u8; 16];
+        let n = bytes.len().min(16);
+        a[..n].copy_from_slice(&bytes[..n]);
+        std::net::Ipv6Addr::from(a).to_string()
+    }
+}
+
+/// Breakdown of MP_REACH_NLRI / MP_UNREACH_NLRI for IPv4/IPv6 unicast and
+/// multicast (RFC 4760 §3, §4); other families are left as hex.
+fn describe_mp(code: u8, value: &[u8], out: &mut String) {
+    let (Some(afi), Some(&safi)) = (u16_at(value, 0), value.get(2)) else {
+        return;
+    };
+    let width = match (afi, safi) {
+        (1, 1 | 2) => 4,
+        (2, 1 | 2) => 16,
+        _ => return,
+    };
+    if code == 15 {
+        prefixes(value.get(3..).unwrap_or(&[]), width, out, "  mp-withdraw");
+        return;
+    }
+    let Some(&nhlen) = value.get(3) else { return };
+    let nhlen = nhlen as usize;
+    let Some(nh) = value.get(4..4 + nhlen) else {
+        let _ = writeln!(out, "      <next-hop beyond attribute>");
+        return;
+    };
+    let hops: Vec<String> = nh.chunks(width).map(|c| address(c, width)).collect();
+    let _ = writeln!(out, "      next-hop {}", hops.join(" "));
+    // one reserved octet (RFC 4760 §3) then the NLRI
+    prefixes(
+        value.get(5 + nhlen..).unwrap_or(&[]),
+        width,
+        out,
+        "  mp-announce",
+    );
 }
 
 fn describe_update(body: &[u8], out: &mut String) {
@@ -148,6 +199,9 @@ fn describe_update(body: &[u8], out: &mut String) {
             }
         }
         let _ = writeln!(out);
+        if code == 14 || code == 15 {
+            describe_mp(code, value, out);
+        }
         attrs = &attrs[hdr + len..];
     }
     if let Some(nlri) = body.get(astart + alen..) {
@@ -280,6 +334,24 @@ mod tests {
         );
         let n = from_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0017030600616263").unwrap();
         assert!(describe(&n).contains("code 6 subcode 0"));
+    }
+
+    #[test]
+    fn mp_ipv6_breakdown() {
+        // MP_REACH ipv6 unicast, next-hop ::1, 2001:db8::/32; MP_UNREACH of the same
+        let m = from_hex(concat!(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF004302000000",
+            "2C",
+            "800E1A0002011000000000000000000000000000000001002020010DB8",
+            "800F080002012020010DB8",
+            "40010100"
+        ))
+        .unwrap();
+        let d = describe(&m);
+        assert!(d.contains("next-hop ::1"), "{d}");
+        assert!(d.contains("mp-announce 2001:db8::/32"), "{d}");
+        assert!(d.contains("mp-withdraw 2001:db8::/32"), "{d}");
+        assert!(d.contains("attribute 1 ORIGIN"), "{d}");
     }
 
     #[test]
