@@ -206,3 +206,65 @@ mod tests {
         assert_eq!(s, "0xDEAD01");
     }
 }
+
+/// Renderers that read bytes a peer sent never panic, whatever the bytes.
+#[cfg(test)]
+mod never_panic {
+    use crate::wire::attribute::{Attribute, Attributes, RawAttribute};
+    use crate::wire::family::{Afi, Family, Safi};
+    use crate::wire::nlri::Nlri;
+    use crate::wire::update::{MpReach, Update};
+    use quickcheck::quickcheck;
+
+    fn families() -> Vec<Family> {
+        vec![
+            Family::IPV4_FLOW,
+            Family::IPV6_FLOW,
+            Family::new(Afi::IPV4, Safi::FLOW_VPN),
+            Family::new(Afi::L2VPN, Safi::EVPN),
+            Family::new(Afi::L2VPN, Safi::VPLS),
+            Family::new(Afi::IPV4, Safi::MCAST_VPN),
+            Family::new(Afi::BGP_LS, Safi::BGP_LS),
+            Family::new(Afi::IPV4, Safi::MUP),
+        ]
+    }
+
+    quickcheck! {
+        fn raw_nlri_and_attributes_render(data: Vec<u8>, code: u8, flags: u8) -> bool {
+            let mut attrs = Attributes::new();
+            attrs.set(Attribute::Raw(RawAttribute { flags, code, data: data.clone().into() }));
+            for c in [22u8, 25, 29, 40] {
+                attrs.set(Attribute::Raw(RawAttribute { flags: 0xC0, code: c, data: data.clone().into() }));
+            }
+            for f in families() {
+                let u = Update {
+                    attributes: attrs.clone(),
+                    mp_reach: Some(MpReach {
+                        family: f,
+                        next_hops: vec!["10.0.0.1".parse().unwrap()],
+                        nlri: vec![Nlri::Raw { family: f, data: data.clone().into() }],
+                    }),
+                    ..Default::default()
+                };
+                let mut s = String::new();
+                super::update::write_update_message(&mut s, &u, &Default::default());
+                let _ = crate::api::text::update("127.0.0.1".parse().unwrap(), super::Direction::In, &u, true, None);
+            }
+            true
+        }
+
+        fn decode_never_panics(body: Vec<u8>, kind: u8) -> bool {
+            let mut msg = vec![0xFFu8; 16];
+            msg.extend_from_slice(&((body.len() + 19) as u16).to_be_bytes());
+            msg.push(if kind % 2 == 0 { 2 } else { 1 });
+            msg.extend_from_slice(&body);
+            let hex: String = msg.iter().map(|b| format!("{b:02X}")).collect();
+            let k = if kind % 2 == 0 { crate::api::decode::DecodeKind::Update } else { crate::api::decode::DecodeKind::Open };
+            for f in families() {
+                let _ = crate::api::decode::decode(k, Some(f), &hex);
+            }
+            let _ = crate::api::decode::decode(crate::api::decode::DecodeKind::Nlri, Some(Family::new(Afi::BGP_LS, Safi::BGP_LS)), &hex);
+            true
+        }
+    }
+}
