@@ -59,7 +59,7 @@ pub fn parse_announce_line(
             "expected an announcement for ipv4, ipv6 or l2vpn",
         ));
     }
-    match kw.text.as_str() {
+    match kw.as_str() {
         "unicast" | "multicast" | "nlri-mpls" | "mpls-vpn" if !kw.quoted => {
             let safi = Safi::from_name(&kw.text).unwrap_or(Safi::UNICAST);
             let (attrs, prefixes) = parse_route(rest, end)?;

@@ -29,7 +29,7 @@ fn parse_direction(body: &[Node], which: &str) -> Result<MessageFlags, ConfigErr
         };
         let mut cur = Cursor::new(tokens, end_pos);
         let kw = cur.expect("a message selector")?;
-        let slot = match kw.text.as_str() {
+        let slot = match kw.as_str() {
             "parsed" => &mut f.parsed,
             "packets" => &mut f.packets,
             "consolidate" => &mut f.consolidate,
@@ -71,7 +71,7 @@ pub fn parse_api_block(
                 if let Some(t) = head.get(1) {
                     return Err(ConfigError::expected(t.pos, "'{'", &t.text));
                 }
-                match kw.text.as_str() {
+                match kw.as_str() {
                     "send" => api.send = parse_direction(body, "send")?,
                     "receive" => api.receive = parse_direction(body, "receive")?,
                     _ => {
@@ -88,10 +88,10 @@ pub fn parse_api_block(
             Node::Stmt { tokens, end_pos } => {
                 let mut cur = Cursor::new(tokens, *end_pos);
                 let kw = cur.expect("an api keyword")?;
-                match kw.text.as_str() {
+                match kw.as_str() {
                     "processes" => {
                         for t in cur.list("a process name")? {
-                            api.processes.push(t.text.clone());
+                            api.processes.push(t.text.to_string());
                             positions.push(t.pos);
                         }
                     }
@@ -100,7 +100,7 @@ pub fn parse_api_block(
                             match_pos = Some(kw.pos);
                         }
                         for t in cur.list("a regular expression")? {
-                            api.processes_match.push(t.text.clone());
+                            api.processes_match.push(t.text.to_string());
                         }
                     }
                     "neighbor-changes" => api.neighbor_changes = flag_value(&mut cur)?,

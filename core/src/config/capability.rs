@@ -107,7 +107,7 @@ pub fn parse_capability_block(
                 }),
             }
         };
-        match kw.text.as_str() {
+        match kw.as_str() {
             "asn4" => draft.asn4 = Some(boolean(true)?),
             "route-refresh" => draft.route_refresh = Some(boolean(true)?),
             "multi-session" => draft.multi_session = Some(boolean(true)?),
@@ -133,7 +133,7 @@ pub fn parse_capability_block(
             }
             "add-path" => {
                 let t = value.ok_or_else(|| ConfigError::new(cur.end_pos(), "expected an add-path mode (disable, receive, send, send/receive), found end of statement"))?;
-                draft.add_path = Some(match t.text.as_str() {
+                draft.add_path = Some(match t.as_str() {
                     "disable" | "disabled" | "false" => None,
                     "receive" => Some(AddPathMode::Receive),
                     "send" => Some(AddPathMode::Send),

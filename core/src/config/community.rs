@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 
 /// One community: `ASN:NN`, decimal, `0x` hex or a well-known name.
 pub fn parse_community(t: &Token) -> Result<Community, ConfigError> {
-    let s = t.text.as_str();
+    let s = t.as_str();
     let bad = |why: &str| {
         ConfigError::new(
             t.pos,
@@ -63,7 +63,7 @@ pub fn parse_communities(cur: &mut Cursor) -> Result<Vec<Community>, ConfigError
 
 /// One large community `a:b:c`, or a 96-bit decimal/hex number.
 pub fn parse_large_community(t: &Token) -> Result<LargeCommunity, ConfigError> {
-    let s = t.text.as_str();
+    let s = t.as_str();
     let bad = || ConfigError::expected(t.pos, "a large community (global:local1:local2)", s);
     let parts: Vec<&str> = s.split(':').collect();
     if parts.len() == 3 {
@@ -133,7 +133,7 @@ fn lh(l: u32, h: u16) -> [u8; 6] {
 
 /// One extended community in ExaBGP syntax (reference §1.7).
 pub fn parse_extended_community(t: &Token) -> Result<ExtendedCommunity, ConfigError> {
-    let s = t.text.as_str();
+    let s = t.as_str();
     let bad =
         |why: String| ConfigError::new(t.pos, format!("invalid extended community '{s}': {why}"));
     if !s.contains(':') {

@@ -110,7 +110,7 @@ pub fn parse_nexthop_block(body: &[Node]) -> Result<Vec<(Family, Afi)>, ConfigEr
         let mut cur = Cursor::new(tokens, end_pos);
         let a = cur.expect("an AFI")?;
         let s = cur.expect("a SAFI")?;
-        let fam = match (a.text.as_str(), s.text.as_str()) {
+        let fam = match (a.as_str(), s.as_str()) {
             ("ipv4" | "ipv6", "unicast" | "multicast" | "nlri-mpls" | "mpls-vpn") => {
                 Family::from_names(&a.text, &s.text)
             }
@@ -124,7 +124,7 @@ pub fn parse_nexthop_block(body: &[Node]) -> Result<Vec<(Family, Afi)>, ConfigEr
             )
         })?;
         let n = cur.expect("a next-hop AFI (ipv4 or ipv6)")?;
-        let nh = match n.text.as_str() {
+        let nh = match n.as_str() {
             "ipv4" => Afi::IPV4,
             "ipv6" => Afi::IPV6,
             _ => {

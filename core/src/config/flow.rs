@@ -326,7 +326,7 @@ fn parse_value(s: &str, vk: ValueKind, pos: Pos) -> Result<u64, ConfigError> {
 /// the pairs to `out`. `and` is the state carried from the previous word.
 fn parse_ops(t: &Token, kind: u8, binary: bool, out: &mut Vec<FlowOp>) -> Result<(), ConfigError> {
     let vk = value_kind(kind);
-    let mut rest = t.text.as_str();
+    let mut rest = t.as_str();
     let mut and = false;
     if let Some(r) = rest.strip_prefix('&') {
         and = true;
@@ -510,7 +510,7 @@ impl FlowBuilder {
                 _ => return None,
             })
         };
-        match kw.text.as_str() {
+        match kw.as_str() {
             "rd" | "route-distinguisher" => {
                 self.rd = Some(parse_rd(cur.expect("a route distinguisher")?)?)
             }
@@ -518,7 +518,7 @@ impl FlowBuilder {
                 let t = cur.expect("a next-hop IP address")?;
                 self.next_hop = Some((parse_ip(t)?, t.pos));
             }
-            "watchdog" => self.watchdog = Some(cur.expect("a watchdog name")?.text.clone()),
+            "watchdog" => self.watchdog = Some(cur.expect("a watchdog name")?.text.to_string()),
             "withdraw" => self.withdraw = true,
             k @ ("source" | "source-ipv4" | "source-ipv6" | "destination" | "destination-ipv4"
             | "destination-ipv6") => {
@@ -665,7 +665,7 @@ impl FlowBuilder {
             }
             "action" => {
                 let t = cur.expect("sample, terminal or sample-terminal")?;
-                let (s, term) = match t.text.as_str() {
+                let (s, term) = match t.as_str() {
                     "sample" => (true, false),
                     "terminal" => (false, true),
                     "sample-terminal" => (true, true),
@@ -825,7 +825,7 @@ pub fn parse_flow_section(body: &[Node], out: &mut Vec<FlowRoute>) -> Result<(),
                     return Err(ConfigError::expected(head[2].pos, "'{'", &head[2].text));
                 }
                 let mut b = FlowBuilder {
-                    name: head.get(1).map(|t| t.text.clone()),
+                    name: head.get(1).map(|t| t.text.to_string()),
                     ..FlowBuilder::default()
                 };
                 parse_flow_block(body, &mut b)?;
@@ -852,7 +852,7 @@ pub fn parse_flow_block(body: &[Node], b: &mut FlowBuilder) -> Result<(), Config
         match node {
             Node::Block { head, body, .. } => {
                 let kw = &head[0];
-                let section = match kw.text.as_str() {
+                let section = match kw.as_str() {
                     "match" => FlowSection::Match,
                     "then" => FlowSection::Then,
                     "scope" => FlowSection::Scope,
@@ -922,11 +922,11 @@ pub fn parse_flow_line_afi(
     let mut cur = Cursor::new(toks, end);
     if let Some(t) = cur.peek() {
         if section_of(&t.text).is_none() && !t.is("match") && !t.is("then") && !t.is("scope") {
-            b.name = Some(t.text.clone());
+            b.name = Some(t.text.to_string());
             cur.next();
         }
     }
-    let filtered: Vec<Token> = cur_rest(&mut cur)
+    let filtered: Vec<Token<'_>> = cur_rest(&mut cur)
         .into_iter()
         .filter(|t| {
             !(t.is("match") || t.is("then") || t.is("scope") || t.is("{") || t.is("}") || t.is(";"))
@@ -938,7 +938,7 @@ pub fn parse_flow_line_afi(
     b.finish(at)
 }
 
-fn cur_rest(cur: &mut Cursor) -> Vec<Token> {
+fn cur_rest<'a>(cur: &mut Cursor<'a>) -> Vec<Token<'a>> {
     let mut v = Vec::new();
     while let Some(t) = cur.next() {
         v.push(t.clone());

@@ -54,7 +54,7 @@ impl VplsBuilder {
             let t = cur.expect(what)?;
             parse_uint(t, what, max)
         };
-        match kw.text.as_str() {
+        match kw.as_str() {
             "rd" | "route-distinguisher" if !kw.quoted => {
                 self.rd = Some(parse_rd(cur.expect("a route distinguisher")?)?)
             }
@@ -156,7 +156,7 @@ pub fn parse_l2vpn_section(body: &[Node], out: &mut Vec<VplsRoute>) -> Result<()
                         }
                     }
                 }
-                out.push(b.finish(head.get(1).map(|t| t.text.clone()), *open_pos)?);
+                out.push(b.finish(head.get(1).map(|t| t.text.to_string()), *open_pos)?);
             }
         }
     }

@@ -7,23 +7,31 @@
 //! without surrounding spaces. Scanning is a single linear pass.
 
 use super::error::{ConfigError, Pos};
+use std::borrow::Cow;
 
 /// One word of the configuration, with the position of its first character.
+///
+/// The text borrows from the configuration (no allocation per word) unless
+/// it had to be rebuilt (quotes with escapes, split parentheses).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Token {
-    pub text: String,
+pub struct Token<'a> {
+    pub text: Cow<'a, str>,
     pub pos: Pos,
     /// Written between quotes (never a keyword or punctuation then).
     pub quoted: bool,
 }
 
-impl Token {
-    pub fn new(text: impl Into<String>, pos: Pos) -> Token {
+impl<'a> Token<'a> {
+    pub fn new(text: impl Into<Cow<'a, str>>, pos: Pos) -> Token<'a> {
         Token {
             text: text.into(),
             pos,
             quoted: false,
         }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
     }
 
     /// True for an unquoted token with exactly this text.
@@ -53,16 +61,16 @@ pub enum End {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Statement {
-    pub tokens: Vec<Token>,
+pub struct Statement<'a> {
+    pub tokens: Vec<Token<'a>>,
     pub end: End,
     /// Position of the terminator.
     pub end_pos: Pos,
 }
 
 /// What the scanner hands back for each lexical item.
-enum Item {
-    Word(Token),
+enum Item<'a> {
+    Word(Token<'a>),
     Term(End, Pos),
     /// A physical end of line (not escaped by `\`).
     Newline,
@@ -72,10 +80,10 @@ enum Item {
 ///
 /// Works on bytes: every delimiter is ASCII, so word boundaries are always
 /// char boundaries, and a word is copied once, at its final size.
-fn scan(
-    text: &str,
+fn scan<'a>(
+    text: &'a str,
     command: bool,
-    mut emit: impl FnMut(Item) -> Result<(), ConfigError>,
+    mut emit: impl FnMut(Item<'a>) -> Result<(), ConfigError>,
 ) -> Result<(), ConfigError> {
     let b = text.as_bytes();
     let mut i = 0usize;
@@ -181,7 +189,7 @@ fn scan(
                     ));
                 }
                 emit(Item::Word(Token {
-                    text: q,
+                    text: q.into(),
                     pos: start,
                     quoted: true,
                 }))?;
@@ -221,7 +229,7 @@ fn scan(
 }
 
 /// Split a configuration text into statements.
-pub fn statements(text: &str) -> Result<Vec<Statement>, ConfigError> {
+pub fn statements(text: &str) -> Result<Vec<Statement<'_>>, ConfigError> {
     let mut out = Vec::new();
     let mut cur: Vec<Token> = Vec::new();
     scan(text, false, |item| {
@@ -264,7 +272,7 @@ pub fn statements(text: &str) -> Result<Vec<Statement>, ConfigError> {
 
 /// Split one API command line into tokens: like the configuration lexer, but
 /// `{ } ; ( )` are ordinary tokens (the API pre-formatter spaces them out).
-pub fn command_tokens(line: &str) -> Result<Vec<Token>, ConfigError> {
+pub fn command_tokens(line: &str) -> Result<Vec<Token<'_>>, ConfigError> {
     let mut out = Vec::new();
     scan(line, true, |item| {
         if let Item::Word(t) = item {

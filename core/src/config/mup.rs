@@ -74,15 +74,15 @@ pub fn parse_mup(afi: Afi, toks: &[Token], end: Pos) -> Result<MupRoute, ConfigE
     let mut qfi: Option<u8> = None;
     let mut endpoint: Option<IpAddr> = None;
     let mut source: Option<IpAddr> = None;
-    let kind_name = kind_t.text.as_str();
+    let kind_name = kind_t.as_str();
     let subject = cur.expect("a prefix or address")?;
     while let Some(kw) = cur.next() {
-        match kw.text.as_str() {
+        match kw.as_str() {
             "teid" if matches!(kind_name, "mup-t1st" | "mup-t2st") => {
                 let t = cur.expect("a TEID")?;
                 let (v, l) = match t.text.split_once('/') {
                     Some((v, l)) => (v, Some(l)),
-                    None => (t.text.as_str(), None),
+                    None => (t.as_str(), None),
                 };
                 let v = parse_uint(
                     &Token::new(v, t.pos),

@@ -68,7 +68,7 @@ pub fn parse_mcast_vpn(afi: Afi, toks: &[Token], end: Pos) -> Result<McastVpnRou
         Ok(a)
     };
     while let Some(kw) = cur.next() {
-        match kw.text.as_str() {
+        match kw.as_str() {
             "source" => source = Some(ip(&mut cur, "a source address")?),
             "group" => group = Some(ip(&mut cur, "a group address")?),
             "rp" => rp = Some(ip(&mut cur, "a rendezvous point address")?),
@@ -80,7 +80,7 @@ pub fn parse_mcast_vpn(afi: Afi, toks: &[Token], end: Pos) -> Result<McastVpnRou
             }
         }
     }
-    let name = kind_t.text.as_str();
+    let name = kind_t.as_str();
     let missing = |w: &str| {
         ConfigError::new(
             at,

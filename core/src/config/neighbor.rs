@@ -76,7 +76,8 @@ pub struct NeighborDraft {
     pub vpls: Vec<(VplsRoute, Pos)>,
     pub mup: Vec<(MupRoute, Pos)>,
     pub mcast_vpn: Vec<(McastVpnRoute, Pos)>,
-    pub inherit: Vec<Token>,
+    /// Template names and where they were written.
+    pub inherit: Vec<(String, Pos)>,
 }
 
 macro_rules! over {
@@ -171,7 +172,7 @@ fn check_fqdn(t: &Token) -> Result<String, ConfigError> {
         && s.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
         && !s.contains("..");
     if ok {
-        Ok(s.clone())
+        Ok(s.to_string())
     } else {
         Err(ConfigError::expected(
             t.pos,
@@ -182,7 +183,7 @@ fn check_fqdn(t: &Token) -> Result<String, ConfigError> {
 }
 
 fn ttl(t: &Token) -> Result<Option<u8>, ConfigError> {
-    if matches!(t.text.as_str(), "false" | "disable" | "disabled") {
+    if matches!(t.as_str(), "false" | "disable" | "disabled") {
         return Ok(None);
     }
     Ok(Some(
@@ -200,7 +201,7 @@ fn opt_bool(cur: &mut Cursor, bare: bool) -> Result<bool, ConfigError> {
     }
 }
 
-fn stmt_parts(node: &Node) -> Option<(&[Token], Pos)> {
+fn stmt_parts<'a>(node: &'a Node<'a>) -> Option<(&'a [Token<'a>], Pos)> {
     match node {
         Node::Stmt { tokens, end_pos } => Some((tokens, *end_pos)),
         Node::Block { .. } => None,
@@ -220,7 +221,7 @@ pub fn parse_neighbor_body(body: &[Node], d: &mut NeighborDraft) -> Result<(), C
                         None => Ok(()),
                     }
                 };
-                match kw.text.as_str() {
+                match kw.as_str() {
                     "family" => {
                         extra(1)?;
                         let f = parse_family_block(body, "family")?;
@@ -240,7 +241,7 @@ pub fn parse_neighbor_body(body: &[Node], d: &mut NeighborDraft) -> Result<(), C
                     }
                     "api" => {
                         extra(2)?;
-                        let name = head.get(1).map(|t| t.text.clone());
+                        let name = head.get(1).map(|t| t.text.to_string());
                         if let Some(n) = &name {
                             if d.api.iter().any(|(a, _)| a.name.as_deref() == Some(n)) {
                                 return Err(ConfigError::new(head[1].pos, format!("duplicate api name '{n}'")));
@@ -304,7 +305,7 @@ fn parse_neighbor_stmt(
             cur.expect($what)?
         };
     }
-    match kw.text.as_str() {
+    match kw.as_str() {
         "router-id" => d.router_id = Some(parse_ipv4(val!("a router-id (IPv4 address)"))?),
         "local-address" => {
             let t = val!("a local address or 'auto'");
@@ -337,9 +338,9 @@ fn parse_neighbor_stmt(
         "connect" => d.connect = Some(parse_dec(val!("a port"), "a port", 0, 0xFFFF)? as u16),
         "description" => {
             // ExaBGP accepts several words; keep them joined by one space.
-            let mut words = vec![val!("a description").text.clone()];
+            let mut words = vec![val!("a description").text.to_string()];
             while let Some(t) = cur.next() {
-                words.push(t.text.clone());
+                words.push(t.text.to_string());
             }
             d.description = Some(words.join(" "));
         }
@@ -354,7 +355,7 @@ fn parse_neighbor_stmt(
         "manual-eor" => d.manual_eor = Some(opt_bool(&mut cur, false)?),
         "md5-password" => {
             let t = val!("an MD5 password");
-            d.md5_password = Some((t.text.clone(), t.pos));
+            d.md5_password = Some((t.text.to_string(), t.pos));
         }
         "md5-base64" => {
             d.md5_base64 = Some(match cur.next() {
@@ -372,10 +373,10 @@ fn parse_neighbor_stmt(
         "md5-ip" => d.md5_ip = Some(parse_ip(val!("an IP address"))?),
         "outgoing-ttl" => d.outgoing_ttl = Some(ttl(val!("a TTL"))?),
         "incoming-ttl" => d.incoming_ttl = Some(ttl(val!("a TTL"))?),
-        "source-interface" => d.source_interface = Some(val!("an interface name").text.clone()),
+        "source-interface" => d.source_interface = Some(val!("an interface name").text.to_string()),
         "rate-limit" => {
             let t = val!("a rate (messages per second) or 'disable'");
-            d.rate_limit = Some(if matches!(t.text.as_str(), "disable" | "disabled") {
+            d.rate_limit = Some(if matches!(t.as_str(), "disable" | "disabled") {
                 None
             } else {
                 let v = parse_uint(t, "a rate (1..4294967295) or 'disable'", u32::MAX as u64)?;
@@ -391,7 +392,7 @@ fn parse_neighbor_stmt(
         }
         "inherit" => {
             for t in cur.list("a template name")? {
-                d.inherit.push(t.clone());
+                d.inherit.push((t.text.to_string(), t.pos));
             }
         }
         _ => {
@@ -432,7 +433,7 @@ fn parse_static(body: &[Node], d: &mut NeighborDraft) -> Result<(), ConfigError>
         match node {
             Node::Stmt { tokens, end_pos } => {
                 let kw = &tokens[0];
-                let (attrs, prefixes) = match kw.text.as_str() {
+                let (attrs, prefixes) = match kw.as_str() {
                     "route" => parse_route(&tokens[1..], *end_pos)?,
                     "attributes" | "attribute" => parse_attributes_nlri(&tokens[1..], *end_pos)?,
                     _ => {
@@ -497,7 +498,7 @@ fn parse_announce(body: &[Node], d: &mut NeighborDraft) -> Result<(), ConfigErro
         if let Some(t) = head.get(1) {
             return Err(ConfigError::expected(t.pos, "'{'", &t.text));
         }
-        let afi = match kw.text.as_str() {
+        let afi = match kw.as_str() {
             "ipv4" => Afi::IPV4,
             "ipv6" => Afi::IPV6,
             "l2vpn" => Afi::L2VPN,

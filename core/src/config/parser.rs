@@ -34,14 +34,11 @@ fn apply_inherit(
     templates: &HashMap<String, NeighborDraft>,
 ) -> Result<(), ConfigError> {
     let inherit = std::mem::take(&mut d.inherit);
-    for t in &inherit {
-        let tpl = templates.get(&t.text).ok_or_else(|| {
+    for (name, pos) in &inherit {
+        let tpl = templates.get(name).ok_or_else(|| {
             ConfigError::new(
-                t.pos,
-                format!(
-                    "unknown template '{}': expected the name of a template neighbor",
-                    t.text
-                ),
+                *pos,
+                format!("unknown template '{name}': expected the name of a template neighbor"),
             )
         })?;
         d.merge_from(tpl);
@@ -103,7 +100,7 @@ fn parse_inner(text: &str, path: &str) -> Result<Config, ConfigError> {
                     &name.text,
                 ));
             }
-            if templates.contains_key(&name.text) {
+            if templates.contains_key(name.as_str()) {
                 return Err(ConfigError::new(
                     name.pos,
                     format!("duplicate template '{}'", name.text),
@@ -115,7 +112,7 @@ fn parse_inner(text: &str, path: &str) -> Result<Config, ConfigError> {
             };
             parse_neighbor_body(body, &mut d)?;
             apply_inherit(&mut d, &templates)?;
-            templates.insert(name.text.clone(), d);
+            templates.insert(name.text.to_string(), d);
         }
     }
 
@@ -134,7 +131,7 @@ fn parse_inner(text: &str, path: &str) -> Result<Config, ConfigError> {
             }
         };
         let kw = &head[0];
-        match kw.text.as_str() {
+        match kw.as_str() {
             "template" => {}
             "process" => {
                 let name = head.get(1).ok_or_else(|| {
@@ -143,15 +140,15 @@ fn parse_inner(text: &str, path: &str) -> Result<Config, ConfigError> {
                 if let Some(t) = head.get(2) {
                     return Err(ConfigError::expected(t.pos, "'{'", &t.text));
                 }
-                if process_pos.contains_key(&name.text) {
+                if process_pos.contains_key(name.as_str()) {
                     return Err(ConfigError::new(
                         name.pos,
                         format!("duplicate process '{}'", name.text),
                     ));
                 }
-                process_pos.insert(name.text.clone(), name.pos);
+                process_pos.insert(name.text.to_string(), name.pos);
                 cfg.processes
-                    .push(parse_process(name.text.clone(), kw.pos, body)?);
+                    .push(parse_process(name.text.to_string(), kw.pos, body)?);
             }
             "neighbor" => {
                 let ip = head.get(1).ok_or_else(|| {

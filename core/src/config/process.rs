@@ -25,18 +25,18 @@ pub fn parse_process(name: String, at: Pos, body: &[Node]) -> Result<ProcessConf
         };
         let mut cur = Cursor::new(tokens, end_pos);
         let kw = cur.expect("run, encoder or respawn")?;
-        match kw.text.as_str() {
+        match kw.as_str() {
             "run" => {
                 let first = cur.expect("a program to run")?;
-                let mut argv = vec![first.text.clone()];
+                let mut argv = vec![first.text.to_string()];
                 while let Some(t) = cur.next() {
-                    argv.push(t.text.clone());
+                    argv.push(t.text.to_string());
                 }
                 run = Some((argv, first.pos));
             }
             "encoder" => {
                 let t = cur.expect("an encoder (text or json)")?;
-                encoder = Some(match t.text.as_str() {
+                encoder = Some(match t.as_str() {
                     "text" => Encoder::Text,
                     "json" => Encoder::Json,
                     _ => {

@@ -28,7 +28,7 @@ pub const MAX_SPLIT_ROUTES: u64 = 1 << 20;
 /// ExaBGP's config lexer leaves `(`/`)` glued to words (`(18144:1.2.3.4)`);
 /// route keywords treat them as separate tokens.
 /// Borrows the input when no token needs splitting (the common case).
-pub fn split_parens(toks: &[Token]) -> std::borrow::Cow<'_, [Token]> {
+pub fn split_parens<'a>(toks: &'a [Token<'a>]) -> std::borrow::Cow<'a, [Token<'a>]> {
     let needs =
         |t: &Token| !t.quoted && t.text.len() > 1 && (t.text.contains('(') || t.text.contains(')'));
     if !toks.iter().any(needs) {
@@ -268,7 +268,7 @@ fn parse_prefix_sid(cur: &mut Cursor) -> Result<RawAttribute, ConfigError> {
 fn parse_prefix_sid_srv6(cur: &mut Cursor) -> Result<RawAttribute, ConfigError> {
     let paren = cur.eat("(");
     let svc = cur.expect("'l3-service' or 'l2-service'")?;
-    let tlv_type = match svc.text.as_str() {
+    let tlv_type = match svc.as_str() {
         "l3-service" => 5u8,
         "l2-service" => 6u8,
         _ => {
@@ -408,7 +408,7 @@ impl RouteAttrs {
             return Ok(false);
         }
         let a = &mut self.attributes;
-        match kw.text.as_str() {
+        match kw.as_str() {
             "next-hop" if allow.next_hop => {
                 let t = cur.expect("a next-hop (IP address or 'self')")?;
                 self.next_hop = Some(if t.is("self") {
@@ -528,10 +528,10 @@ impl RouteAttrs {
                         &t.text,
                     ));
                 }
-                self.watchdog = Some(t.text.clone());
+                self.watchdog = Some(t.text.to_string());
             }
             "withdraw" => self.withdraw = true,
-            "name" => self.name = Some(cur.expect("a route name")?.text.clone()),
+            "name" => self.name = Some(cur.expect("a route name")?.text.to_string()),
             _ => return Ok(false),
         }
         Ok(true)

@@ -4,19 +4,22 @@ use super::error::{ConfigError, Pos};
 use super::lexer::{End, Statement, Token};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Node {
+pub enum Node<'a> {
     /// `tokens ;`
-    Stmt { tokens: Vec<Token>, end_pos: Pos },
+    Stmt {
+        tokens: Vec<Token<'a>>,
+        end_pos: Pos,
+    },
     /// `head { body }`
     Block {
-        head: Vec<Token>,
+        head: Vec<Token<'a>>,
         open_pos: Pos,
-        body: Vec<Node>,
+        body: Vec<Node<'a>>,
         close_pos: Pos,
     },
 }
 
-impl Node {
+impl Node<'_> {
     /// Position of the first token (or of the terminator for empty statements).
     pub fn pos(&self) -> Pos {
         match self {
@@ -32,9 +35,9 @@ impl Node {
 pub const MAX_DEPTH: usize = 32;
 
 /// Build the block tree (iteratively, with a depth limit).
-pub fn build(stmts: Vec<Statement>, eof: Pos) -> Result<Vec<Node>, ConfigError> {
+pub fn build(stmts: Vec<Statement<'_>>, eof: Pos) -> Result<Vec<Node<'_>>, ConfigError> {
     // Each open level: (head, open_pos, body).
-    let mut stack: Vec<(Vec<Token>, Pos, Vec<Node>)> =
+    let mut stack: Vec<(Vec<Token<'_>>, Pos, Vec<Node<'_>>)> =
         vec![(Vec::new(), Pos::default(), Vec::new())];
     // ExaBGP stops reading at a `}` that closes nothing, silently dropping the
     // rest of the file; the corpus has a file ending in such a stray `}`. We
@@ -106,7 +109,7 @@ pub fn build(stmts: Vec<Statement>, eof: Pos) -> Result<Vec<Node>, ConfigError> 
         let (head, open_pos, _) = &stack[stack.len() - 1];
         let name = head
             .iter()
-            .map(|t| t.text.as_str())
+            .map(|t| t.as_str())
             .collect::<Vec<_>>()
             .join(" ");
         return Err(ConfigError::new(

@@ -8,24 +8,24 @@ use std::net::{IpAddr, Ipv4Addr};
 /// A read position over the tokens of one statement.
 #[derive(Clone, Debug)]
 pub struct Cursor<'a> {
-    toks: &'a [Token],
+    toks: &'a [Token<'a>],
     i: usize,
     /// Where "end of statement" errors point (the terminator).
     end: Pos,
 }
 
 impl<'a> Cursor<'a> {
-    pub fn new(toks: &'a [Token], end: Pos) -> Cursor<'a> {
+    pub fn new(toks: &'a [Token<'a>], end: Pos) -> Cursor<'a> {
         Cursor { toks, i: 0, end }
     }
-    pub fn peek(&self) -> Option<&'a Token> {
+    pub fn peek(&self) -> Option<&'a Token<'a>> {
         self.toks.get(self.i)
     }
     pub fn peek_is(&self, s: &str) -> bool {
         self.peek().is_some_and(|t| t.is(s))
     }
     #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Option<&'a Token> {
+    pub fn next(&mut self) -> Option<&'a Token<'a>> {
         let t = self.toks.get(self.i)?;
         self.i += 1;
         Some(t)
@@ -41,7 +41,7 @@ impl<'a> Cursor<'a> {
         self.peek().map(|t| t.pos).unwrap_or(self.end)
     }
     /// The next token, or "expected WHAT, found end of statement".
-    pub fn expect(&mut self, what: &str) -> Result<&'a Token, ConfigError> {
+    pub fn expect(&mut self, what: &str) -> Result<&'a Token<'a>, ConfigError> {
         match self.next() {
             Some(t) => Ok(t),
             None => Err(ConfigError::new(
@@ -76,7 +76,7 @@ impl<'a> Cursor<'a> {
         }
     }
     /// The tokens of a `[ a b c ]` list (commas skipped) or a single token.
-    pub fn list(&mut self, what: &str) -> Result<Vec<&'a Token>, ConfigError> {
+    pub fn list(&mut self, what: &str) -> Result<Vec<&'a Token<'a>>, ConfigError> {
         let first = self.expect(what)?;
         if !first.is("[") {
             return Ok(vec![first]);
@@ -112,7 +112,7 @@ pub fn parse_ipv4(t: &Token) -> Result<Ipv4Addr, ConfigError> {
 
 /// Decimal (or `0x` hexadecimal when `hex`) integer up to `max`.
 pub fn parse_uint(t: &Token, what: &str, max: u64) -> Result<u64, ConfigError> {
-    let s = t.text.as_str();
+    let s = t.as_str();
     let v = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         u64::from_str_radix(h, 16).ok()
     } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -132,7 +132,7 @@ pub fn parse_uint(t: &Token, what: &str, max: u64) -> Result<u64, ConfigError> {
 
 /// Decimal-only unsigned integer within `lo..=hi`.
 pub fn parse_dec(t: &Token, what: &str, lo: u64, hi: u64) -> Result<u64, ConfigError> {
-    let s = t.text.as_str();
+    let s = t.as_str();
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ConfigError::expected(t.pos, what, s));
     }
@@ -188,7 +188,7 @@ pub fn parse_bool(t: &Token) -> Result<bool, ConfigError> {
 pub fn parse_prefix(t: &Token) -> Result<Prefix, ConfigError> {
     let (a, l) = match t.text.split_once('/') {
         Some((a, l)) => (a, Some(l)),
-        None => (t.text.as_str(), None),
+        None => (t.as_str(), None),
     };
     let addr: IpAddr = a
         .parse()
