@@ -339,7 +339,7 @@ fn nlri_texts(n: &Nlri, family: Family, nh: Option<IpAddr>, announce: bool) -> V
                     let Some(rule) = body.get(..len) else { break };
                     d = &body[len..];
                     if let Ok(r) = FlowRule::decode(family, rule) {
-                        v.push(r.text(None));
+                        v.push(r.text(if announce { nh } else { None }));
                     }
                 }
                 v

@@ -28,6 +28,7 @@ pub use session::{
     keepalive, notification, notification_data, refresh, shutdown, state, write_keepalive,
     write_notification, write_refresh, write_state, State,
 };
+pub use session::{negotiated, negotiated_object, signal, NegotiatedView};
 pub use update::{end_of_rib, update, write_update, UpdateOptions};
 
 use std::fmt::Write as _;

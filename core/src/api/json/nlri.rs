@@ -94,7 +94,8 @@ pub(crate) fn write_nlri_nh(out: &mut String, n: &Nlri, compact: bool, nh: Optio
                             out.push_str(", ");
                         }
                         first = false;
-                        r.write_json(out, None);
+                        // A redirect-to-IP rule shows its next hop (observed).
+                        r.write_json(out, nh);
                     }
                 }
                 return !first;

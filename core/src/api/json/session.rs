@@ -293,3 +293,137 @@ mod tests {
         );
     }
 }
+
+/// What a `negotiated` message shows of the negotiated session (reference §4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NegotiatedView<'a> {
+    pub message_size: usize,
+    pub hold_time: u16,
+    pub asn4: bool,
+    pub multisession: bool,
+    pub operational: bool,
+    /// `absent`, `normal` or `enhanced`.
+    pub refresh: &'a str,
+    pub families: &'a [crate::wire::family::Family],
+    /// RFC 8950 extended next hop: (NLRI family, next-hop AFI).
+    pub nexthop: &'a [(crate::wire::family::Family, crate::wire::family::Afi)],
+    pub add_path_send: &'a [crate::wire::family::Family],
+    pub add_path_receive: &'a [crate::wire::family::Family],
+}
+
+fn push_py_str_list<I: IntoIterator<Item = String>>(out: &mut String, items: I) {
+    // Python json.dumps of a list: `["a", "b"]`, `[]`.
+    out.push('[');
+    for (i, s) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_str(out, &s);
+    }
+    out.push(']');
+}
+
+/// The `{ "message_size": ..., ... } ` object (with ExaBGP's trailing space),
+/// also usable as [`super::UpdateOptions::negotiated`].
+pub fn negotiated_object(n: &NegotiatedView<'_>) -> String {
+    let b = |v: bool| if v { "true" } else { "false" };
+    let mut out = format!(
+        "{{ \"message_size\": {}, \"hold_time\": {}, \"asn4\": {}, \"multisession\": {}, \"operational\": {}, \"refresh\": ",
+        n.message_size,
+        n.hold_time,
+        b(n.asn4),
+        b(n.multisession),
+        b(n.operational)
+    );
+    push_str(&mut out, n.refresh);
+    out.push_str(", \"families\": ");
+    push_py_str_list(&mut out, n.families.iter().map(|f| f.to_string()));
+    out.push_str(", \"nexthop\": ");
+    push_py_str_list(
+        &mut out,
+        n.nexthop.iter().map(|(f, a)| {
+            format!(
+                "{f} {}",
+                a.name()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| a.0.to_string())
+            )
+        }),
+    );
+    out.push_str(", \"add_path\": {\"send\": ");
+    push_py_str_list(&mut out, n.add_path_send.iter().map(|f| f.to_string()));
+    out.push_str(", \"receive\": ");
+    push_py_str_list(&mut out, n.add_path_receive.iter().map(|f| f.to_string()));
+    out.push_str("} } ");
+    out
+}
+
+/// A `negotiated` message (api `negotiated`).
+pub fn negotiated(env: &Envelope<'_>, nb: &Neighbor, n: &NegotiatedView<'_>) -> String {
+    let mut s = String::with_capacity(512);
+    begin(&mut s, env, "negotiated", true, None);
+    neighbor_begin(&mut s, nb, false);
+    neighbor_content(&mut s);
+    s.push_str("\"negotiated\": ");
+    s.push_str(&negotiated_object(n));
+    neighbor_end(&mut s);
+    end(&mut s);
+    s
+}
+
+/// A `signal` message: `code` is a string in ExaBGP (`"15"`, `"0"` for an API
+/// triggered reload), `name` e.g. `SIGTERM`.
+pub fn signal(env: &Envelope<'_>, nb: &Neighbor, code: &str, name: &str) -> String {
+    let mut s = String::with_capacity(256);
+    begin(&mut s, env, "signal", true, None);
+    neighbor_begin(&mut s, nb, false);
+    neighbor_content(&mut s);
+    s.push_str("\"code\": ");
+    push_str(&mut s, code);
+    s.push_str(", \"name\": ");
+    push_str(&mut s, name);
+    neighbor_end(&mut s);
+    end(&mut s);
+    s
+}
+
+#[cfg(test)]
+mod negotiated_tests {
+    use super::*;
+    use crate::wire::family::Family;
+
+    #[test]
+    fn negotiated_and_signal_text() {
+        let env = Envelope {
+            time: 1.0,
+            host: "vm",
+            pid: 2,
+            ppid: 1,
+            counter: 4,
+        };
+        let nb = Neighbor {
+            local_address: "127.0.0.1".parse().unwrap(),
+            peer_address: "127.0.0.1".parse().unwrap(),
+            local_as: 65001,
+            peer_as: Some(65000),
+            router_id: Some("10.0.0.1".parse().unwrap()),
+            direction: super::super::Direction::Receive,
+        };
+        let fams = [Family::IPV4_UNICAST, Family::IPV4_FLOW];
+        let n = NegotiatedView {
+            message_size: 65535,
+            hold_time: 180,
+            asn4: true,
+            multisession: false,
+            operational: false,
+            refresh: "enhanced",
+            families: &fams,
+            nexthop: &[],
+            add_path_send: &[],
+            add_path_receive: &[],
+        };
+        // Reference §4.2 example.
+        assert!(negotiated(&env, &nb, &n).ends_with(r#""router-id": "10.0.0.1" , "negotiated": { "message_size": 65535, "hold_time": 180, "asn4": true, "multisession": false, "operational": false, "refresh": "enhanced", "families": ["ipv4 unicast", "ipv4 flow"], "nexthop": [], "add_path": {"send": [], "receive": []} }  } }"#));
+        assert!(signal(&env, &nb, "15", "SIGTERM").ends_with(r#""type": "signal", "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.1" }, "asn": { "local": 65001, "peer": 65000 }, "router-id": "10.0.0.1" , "code": "15", "name": "SIGTERM" } }"#));
+    }
+}
