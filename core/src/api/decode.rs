@@ -105,7 +105,9 @@ pub fn decode_context() -> CodecContext {
     }
 }
 
-/// Split a full message into (type, body) after checking the header.
+/// Split a full message into (type, body). Like `exabgp decode`, the length
+/// field is only checked for being at least a header's length: the body is
+/// everything after the header (the input is one message typed by a person).
 fn split_message(bytes: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
     if bytes.len() < HEADER_LEN {
         return Err(DecodeError::BadHeader(format!(
@@ -114,13 +116,12 @@ fn split_message(bytes: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
         )));
     }
     let len = u16::from_be_bytes([bytes[16], bytes[17]]) as usize;
-    if len < HEADER_LEN || len > bytes.len() {
+    if len < HEADER_LEN {
         return Err(DecodeError::BadHeader(format!(
-            "length field {len} does not fit the {} octets given",
-            bytes.len()
+            "length field {len} is shorter than a header"
         )));
     }
-    Ok((bytes[18], &bytes[HEADER_LEN..len]))
+    Ok((bytes[18], &bytes[HEADER_LEN..]))
 }
 
 /// Decode with a fixed envelope (time 0, host `localhost`, pid 0): the
@@ -143,9 +144,36 @@ pub fn decode_with(
     hex: &str,
     env: &Envelope<'_>,
 ) -> Result<String, DecodeError> {
+    decode_with_options(kind, family, hex, env, &DecodeOptions::default())
+}
+
+/// Options of `exabgp decode` beyond the family.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// `-i` / `--path-information`: NLRI carry RFC 7911 path identifiers
+    /// (ADD-PATH negotiated both ways for the family, or every family).
+    pub add_path: bool,
+}
+
+/// [`decode_with`] with [`DecodeOptions`].
+pub fn decode_with_options(
+    kind: DecodeKind,
+    family: Option<Family>,
+    hex: &str,
+    env: &Envelope<'_>,
+    opts: &DecodeOptions,
+) -> Result<String, DecodeError> {
     let bytes = parse_hex(hex)?;
     let nb = decode_neighbor();
-    let ctx = decode_context();
+    let mut ctx = decode_context();
+    if opts.add_path {
+        let fams: Vec<Family> = match family {
+            Some(f) => vec![f],
+            None => Family::ALL.to_vec(),
+        };
+        ctx.add_path_receive.extend(fams.iter().copied());
+        ctx.add_path_send.extend(fams);
+    }
     match kind {
         DecodeKind::Update => {
             let body = if bytes.starts_with(&MARKER) {
@@ -175,7 +203,7 @@ pub fn decode_with(
         }
         DecodeKind::Nlri => {
             let family = family.ok_or(DecodeError::MissingFamily)?;
-            let nlri = crate::wire::nlri::decode_nlri_vec(family, false, &bytes)
+            let nlri = crate::wire::nlri::decode_nlri_vec(family, opts.add_path, &bytes)
                 .map_err(|e| DecodeError::Nlri(e.to_string()))?;
             let mut out = String::new();
             for (i, n) in nlri.iter().enumerate() {

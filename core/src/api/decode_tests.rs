@@ -288,3 +288,28 @@ fn byte_exact_against_captured_exabgp_output() {
     );
     assert!(checked >= 120, "only {checked} cases checked");
 }
+
+/// `exabgp decode -i` (path information), captured from ExaBGP 5.0.15.
+#[test]
+fn add_path_option() {
+    let env = Envelope {
+        time: 1.0,
+        host: "vm",
+        pid: 1,
+        ppid: 1,
+        counter: 1,
+    };
+    let opts = super::decode::DecodeOptions { add_path: true };
+    let got = super::decode::decode_with_options(
+        DecodeKind::Update,
+        Family::from_names("ipv4", "unicast"),
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF002102000600000001080A0000",
+        &env,
+        &opts,
+    )
+    .unwrap();
+    assert!(
+        got.ends_with(r#""message": { "update": { "withdraw": { "ipv4 unicast": [ { "nlri": "10.0.0.0/8", "path-information": "0.0.0.1" } ] } } } } }"#),
+        "{got}"
+    );
+}
