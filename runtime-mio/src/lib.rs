@@ -684,12 +684,12 @@ impl Runtime {
     }
 }
 
+/// The core logs its own transitions; events are repeated here only at trace
+/// level (for runtime debugging), except warnings, which must be seen.
 fn log_event(e: &Event) {
     match e {
-        Event::StateChanged { peer, from, to } => log::debug!("neighbor {peer}: {from} -> {to}"),
-        Event::SessionUp { peer } => log::info!("neighbor {peer} up"),
-        Event::SessionDown { peer, reason } => log::info!("neighbor {peer} down - {reason}"),
         Event::Warning { message } => log::warn!("{message}"),
+        other => log::trace!("event: {other:?}"),
     }
 }
 

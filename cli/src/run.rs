@@ -1,0 +1,143 @@
+//! `oxbgp run CONFIG...`: the daemon.
+
+use clap::{Args, ValueEnum};
+use oxbgp_core::Settings;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RuntimeKind {
+    /// Single-threaded mio event loop (default).
+    Mio,
+    /// Blocking std threads feeding the core through a channel.
+    Std,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Configuration file(s). Several files run one daemon each, or rotate on
+    /// reload with exabgp.debug.rotate=true.
+    #[arg(required = true)]
+    pub configs: Vec<PathBuf>,
+    /// Which runtime drives the core.
+    #[arg(long, value_enum, default_value = "mio")]
+    pub runtime: RuntimeKind,
+    /// Verbose logging (all topics at DEBUG).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Same as --verbose (ExaBGP's -d).
+    #[arg(short = 'd', long)]
+    pub debug: bool,
+    /// Every neighbor passive (exabgp.bgp.passive).
+    #[arg(short = 'P', long)]
+    pub passive: bool,
+}
+
+fn init_logging(settings: &Settings, verbose: bool) {
+    let level = if verbose {
+        "debug".to_string()
+    } else {
+        match settings.log_level.to_ascii_uppercase().as_str() {
+            "FATAL" | "CRITICAL" | "ERROR" => "error",
+            "WARNING" | "WARN" => "warn",
+            "DEBUG" | "NOTSET" => "debug",
+            _ => "info",
+        }
+        .to_string()
+    };
+    // RUST_LOG, when set, wins; logs go to stderr (ExaBGP's "stdout" destination
+    // is stderr too), never mixed with API process output.
+    let env = env_logger::Env::default().default_filter_or(level);
+    let _ = env_logger::Builder::from_env(env)
+        .format_timestamp_millis()
+        .try_init();
+}
+
+pub fn main(args: RunArgs) -> ExitCode {
+    let mut settings = match Settings::from_lookup(|k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if args.passive {
+        settings.bgp_passive = true;
+    }
+    init_logging(&settings, args.verbose || args.debug);
+
+    if args.runtime == RuntimeKind::Std {
+        eprintln!("error: the std runtime is not available in this build yet; use --runtime mio");
+        return ExitCode::from(1);
+    }
+    for c in &args.configs {
+        if !c.exists() {
+            eprintln!("error: configuration file {} does not exist", c.display());
+            return ExitCode::from(1);
+        }
+    }
+    if args.configs.len() > 1 && !settings.debug_rotate {
+        return run_one_daemon_per_file(&args);
+    }
+
+    let files = args.configs.clone();
+    let config = match oxbgp_core::config::load(&files[0]) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    // Reload: re-read the current file, or rotate to the next one (debug.rotate).
+    let mut index = 0usize;
+    let rotate = settings.debug_rotate && files.len() > 1;
+    let reloader: oxbgp_runtime_mio::Reloader = Box::new(move || {
+        if rotate {
+            index = (index + 1) % files.len();
+        }
+        oxbgp_core::config::load(&files[index]).map_err(|e| e.to_string())
+    });
+    match oxbgp_runtime_mio::run(config, settings, Some(reloader)) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// ExaBGP runs one daemon per configuration file when given several.
+fn run_one_daemon_per_file(args: &RunArgs) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot find our own executable: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut children = Vec::new();
+    for c in &args.configs {
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.arg("run").arg(c);
+        if args.verbose || args.debug {
+            cmd.arg("--verbose");
+        }
+        if args.passive {
+            cmd.arg("--passive");
+        }
+        match cmd.spawn() {
+            Ok(child) => children.push(child),
+            Err(e) => {
+                eprintln!("error: cannot start the daemon for {}: {e}", c.display());
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let mut worst = 0;
+    for mut child in children {
+        if let Ok(status) = child.wait() {
+            worst = worst.max(status.code().unwrap_or(1));
+        }
+    }
+    ExitCode::from(worst.clamp(0, 255) as u8)
+}
