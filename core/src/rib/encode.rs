@@ -21,9 +21,9 @@ use crate::fsm::Negotiated;
 use crate::wire::attribute::{
     code, AsPath, AsPathSegment, Attribute, Attributes, Origin, SegmentKind,
 };
-use crate::wire::family::{Afi, Family};
+use crate::wire::family::{Afi, Family, Safi};
 use crate::wire::update::Update;
-use crate::wire::update::{pack_announce, pack_withdraw};
+use crate::wire::update::{pack_announce, pack_withdraw, pack_withdraw_with_attributes};
 use crate::wire::CodecContext;
 use bytes::Bytes;
 use smallvec::{smallvec, SmallVec};
@@ -75,6 +75,13 @@ pub fn resolve_next_hop(
     }
 }
 
+/// ExaBGP keeps the next hop of FlowSpec and VPLS routes in MP_REACH_NLRI
+/// only; every other family also gets a NEXT_HOP attribute for an IPv4 next
+/// hop (as the corpus shows for VPN, labelled, MUP and MVPN routes).
+pub fn carries_next_hop_attribute(family: Family) -> bool {
+    !matches!(family.safi, Safi::FLOW | Safi::FLOW_VPN | Safi::VPLS)
+}
+
 /// The attribute set actually sent for `a` on this session (without MP
 /// attributes), and the resolved next hop.
 pub fn finalize(
@@ -110,7 +117,9 @@ pub fn finalize(
         attrs.remove(code::LOCAL_PREF);
     }
     match nh {
-        Some(IpAddr::V4(v4)) => attrs.set(Attribute::NextHop(v4)),
+        Some(IpAddr::V4(v4)) if carries_next_hop_attribute(family) => {
+            attrs.set(Attribute::NextHop(v4))
+        }
         _ => {
             attrs.remove(code::NEXT_HOP);
         }
@@ -131,9 +140,26 @@ pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec
     let mut finalized: HashMap<(super::AttrId, Family), Finalized> = HashMap::new();
     for b in batches {
         match b {
-            Batch::Withdraw { family, nlri } => {
-                if families.contains(&family) {
+            Batch::Withdraw { family, attr, nlri } => {
+                if !families.contains(&family) {
+                    continue;
+                }
+                if matches!(family.safi, Safi::UNICAST | Safi::MULTICAST) {
                     pack_withdraw(family, &nlri, ctx, &mut msgs);
+                    continue;
+                }
+                // ExaBGP puts the withdrawal's attributes (with the usual
+                // defaults) in front of MP_UNREACH_NLRI for other families.
+                let empty = RouteAttributes {
+                    attributes: Attributes::new(),
+                    next_hop: NextHop::None,
+                };
+                let a = attr.map_or(&empty, |id| rib.attributes(id));
+                match finalize(a, family, out) {
+                    Ok((attrs, _)) => {
+                        pack_withdraw_with_attributes(family, &attrs, &nlri, ctx, &mut msgs)
+                    }
+                    Err(e) => log::error!("{e}"),
                 }
             }
             Batch::Announce { family, attr, nlri } => {

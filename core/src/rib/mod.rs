@@ -4,10 +4,13 @@
 //! * [`attrs`]: interned attribute sets (attributes + next hop) shared by routes.
 //! * [`out`]: the Adj-RIB-Out cache and pending-change queue (ExaBGP semantics).
 //! * [`encode`]: turning drained changes into UPDATE messages for one session.
+//! * [`routes`]: configured routes of every kind (FlowSpec, VPLS, MUP, MVPN
+//!   encoded here) as RIB entries.
 
 pub mod attrs;
 pub mod encode;
 pub mod out;
+pub mod routes;
 
 pub use attrs::{AttrId, AttrTable, RouteAttributes};
 pub use out::{AdjRibOut, Batch};

@@ -183,6 +183,8 @@ const ENTRY: u8 = 2;
 const QUEUED_ANNOUNCE: u8 = 4;
 const QUEUED_WITHDRAW: u8 = 8;
 const QUEUED: u8 = QUEUED_ANNOUNCE | QUEUED_WITHDRAW;
+/// A queued withdrawal carries `attr` as its attribute set.
+const WITHDRAW_ATTR: u8 = 16;
 
 #[derive(Clone, Debug)]
 struct Slot {
@@ -207,8 +209,14 @@ type FamilyGroups = Vec<(Family, Vec<Nlri>)>;
 /// Changes ready to be packed into UPDATEs for one session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Batch {
-    /// Withdrawals of one family, in ExaBGP's NLRI order.
-    Withdraw { family: Family, nlri: Vec<Nlri> },
+    /// Withdrawals of one family, in ExaBGP's NLRI order, with the attribute
+    /// set given with the withdrawal if any (ExaBGP sends attributes with
+    /// MP_UNREACH_NLRI of families other than unicast/multicast).
+    Withdraw {
+        family: Family,
+        attr: Option<AttrId>,
+        nlri: Vec<Nlri>,
+    },
     /// Announcements of one family sharing one attribute set.
     Announce {
         family: Family,
@@ -228,6 +236,11 @@ pub struct AdjRibOut {
     index: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
     /// Slots with a queued change, in the order they were first queued.
     queue: Vec<u32>,
+    /// Announcements replaced by one with other attributes before being sent:
+    /// ExaBGP leaves them queued in their attribute bucket, so both go out,
+    /// old first (the corpus relies on it: conf-flow-redirect, conf-l2vpn).
+    /// The slot is queued twice; its first visit sends this older version.
+    superseded: HashMap<u32, (AttrId, Labels)>,
 }
 
 /// ExaBGP sorts the NLRI of one UPDATE by their index: path id, then the packed
@@ -306,6 +319,7 @@ impl AdjRibOut {
             live: 0,
             index: HashMap::default(),
             queue: Vec::new(),
+            superseded: HashMap::new(),
         }
     }
 
@@ -439,20 +453,44 @@ impl AdjRibOut {
         if cache && s.has(ENTRY) && s.attr == attr && s.labels == labels {
             return false;
         }
+        let replaced = s.state & QUEUED == QUEUED_ANNOUNCE && s.has(ENTRY) && s.attr != attr;
+        if replaced && !self.superseded.contains_key(&i) {
+            let old = (s.attr, s.labels.take());
+            self.superseded.insert(i, old);
+            self.queue.push(i);
+        }
+        let s = &mut self.slots[i as usize];
         s.attr = attr;
         s.labels = labels;
-        s.state |= ENTRY;
+        s.state = (s.state | ENTRY) & !WITHDRAW_ATTR;
         self.enqueue(i, QUEUED_ANNOUNCE);
         true
     }
 
     /// Queue a withdrawal. ExaBGP sends it even for a key it never announced.
     pub fn withdraw(&mut self, family: Family, nlri: Nlri) {
+        self.withdraw_inner(family, nlri, None)
+    }
+
+    /// A withdrawal carrying an attribute set (API `withdraw ... <attributes>`).
+    pub fn withdraw_with_attributes(&mut self, family: Family, nlri: Nlri, attrs: RouteAttributes) {
+        let attr = self.attrs.intern(attrs);
+        self.withdraw_inner(family, nlri, Some(attr))
+    }
+
+    fn withdraw_inner(&mut self, family: Family, nlri: Nlri, attr: Option<AttrId>) {
         let (key, _) = to_key(nlri);
         let i = self.slot_for(family, key);
+        // A superseded announcement is cancelled too (ExaBGP would still send
+        // it; the withdrawal must win).
+        self.superseded.remove(&i);
         let s = &mut self.slots[i as usize];
-        s.state &= !ENTRY;
+        s.state &= !(ENTRY | WITHDRAW_ATTR);
         s.labels = None;
+        if let Some(a) = attr {
+            s.attr = a;
+            s.state |= WITHDRAW_ATTR;
+        }
         self.enqueue(i, QUEUED_WITHDRAW);
     }
 
@@ -462,12 +500,14 @@ impl AdjRibOut {
         self.free.clear();
         self.index.clear();
         self.queue.clear();
+        self.superseded.clear();
         self.live = 0;
     }
 
     /// The session went down: pending changes are dropped; with adj-rib-out on
     /// the announcements stay, to be re-sent on the next establishment.
     pub fn session_down(&mut self) {
+        self.superseded.clear();
         let queue = std::mem::take(&mut self.queue);
         for i in queue {
             let s = &mut self.slots[i as usize];
@@ -528,38 +568,50 @@ impl AdjRibOut {
     /// attribute set form one batch; every other NLRI gets its own.
     pub fn drain(&mut self, include_withdraw: bool, group_updates: bool) -> Vec<Batch> {
         let queue = std::mem::take(&mut self.queue);
-        let mut withdraws: Vec<(Family, Vec<Nlri>)> = Vec::new();
-        let mut wd_index: HashMap<Family, usize> = HashMap::new();
+        let mut withdraws: Vec<(Family, Option<AttrId>, Vec<Nlri>)> = Vec::new();
+        let mut wd_index: HashMap<(Family, Option<AttrId>), usize> = HashMap::new();
         // Attribute sets in first-queued order, then families within each.
         let mut groups: Vec<(AttrId, FamilyGroups)> = Vec::new();
         // Attribute ids are dense: a vector maps them to their group.
         let mut group_index: Vec<u32> = vec![NONE; self.attrs.len()];
+        let mut add = |attr: AttrId, family: Family, nlri: Nlri| {
+            let slot = &mut group_index[attr.0 as usize];
+            if *slot == NONE {
+                groups.push((attr, Vec::new()));
+                *slot = (groups.len() - 1) as u32;
+            }
+            let fams = &mut groups[*slot as usize].1;
+            match fams.iter_mut().find(|(f, _)| *f == family) {
+                Some((_, v)) => v.push(nlri),
+                None => fams.push((family, vec![nlri])),
+            }
+        };
         for &i in &queue {
             let cache = self.cache;
+            if let Some((attr, labels)) = self.superseded.remove(&i) {
+                // First visit of a slot queued twice: the older announcement.
+                let s = &self.slots[i as usize];
+                if !(s.has(ENTRY) && s.attr == attr) {
+                    add(attr, s.family, to_nlri(&s.key, &labels));
+                }
+                continue;
+            }
             let s = &mut self.slots[i as usize];
             let q = s.state & QUEUED;
             s.state &= !QUEUED;
             let family = s.family;
             if q == QUEUED_WITHDRAW {
+                let attr = s.has(WITHDRAW_ATTR).then_some(s.attr);
+                s.state &= !WITHDRAW_ATTR;
                 if include_withdraw {
-                    let at = *wd_index.entry(family).or_insert_with(|| {
-                        withdraws.push((family, Vec::new()));
+                    let at = *wd_index.entry((family, attr)).or_insert_with(|| {
+                        withdraws.push((family, attr, Vec::new()));
                         withdraws.len() - 1
                     });
-                    withdraws[at].1.push(to_nlri(&s.key, &None));
+                    withdraws[at].2.push(to_nlri(&s.key, &None));
                 }
             } else if q == QUEUED_ANNOUNCE && s.has(ENTRY) {
-                let nlri = to_nlri(&s.key, &s.labels);
-                let slot = &mut group_index[s.attr.0 as usize];
-                if *slot == NONE {
-                    groups.push((s.attr, Vec::new()));
-                    *slot = (groups.len() - 1) as u32;
-                }
-                let fams = &mut groups[*slot as usize].1;
-                match fams.iter_mut().find(|(f, _)| *f == family) {
-                    Some((_, v)) => v.push(nlri),
-                    None => fams.push((family, vec![nlri])),
-                }
+                add(s.attr, family, to_nlri(&s.key, &s.labels));
                 if !cache {
                     s.state &= !ENTRY;
                     s.labels = None;
@@ -570,13 +622,14 @@ impl AdjRibOut {
             self.release_if_unused(i);
         }
         let mut out = Vec::new();
-        for (family, mut nlri) in withdraws {
+        for (family, attr, mut nlri) in withdraws {
             sort_nlri(&mut nlri);
             if group_updates && groupable(family) {
-                out.push(Batch::Withdraw { family, nlri });
+                out.push(Batch::Withdraw { family, attr, nlri });
             } else {
                 out.extend(nlri.into_iter().map(|n| Batch::Withdraw {
                     family,
+                    attr,
                     nlri: vec![n],
                 }));
             }
@@ -672,7 +725,15 @@ mod tests {
             vec![
                 Batch::Withdraw {
                     family: V4,
+                    attr: None,
                     nlri: vec![p4("10.9.0.0", 16)]
+                },
+                // ExaBGP: an unsent announcement replaced by one with other
+                // attributes still goes out, before the replacement.
+                Batch::Announce {
+                    family: V4,
+                    attr: AttrId(1),
+                    nlri: vec![p4("10.0.0.0", 24)]
                 },
                 Batch::Announce {
                     family: V4,

@@ -18,7 +18,7 @@ use crate::config::{AsnSetting, Config, NeighborConfig};
 use crate::fsm::{notify, Session, SessionEvent, State};
 use crate::io::{ConnId, Control, Event, Input, Output, SocketOptions};
 use crate::rib::encode::{self, Outbound};
-use crate::rib::RouteAttributes;
+use crate::rib::routes;
 use crate::settings::Settings;
 use crate::time::Instant;
 use crate::wire::family::Family;
@@ -83,29 +83,24 @@ fn without_routes(n: &NeighborConfig) -> NeighborConfig {
 
 /// Announce configured routes that are new or changed, withdraw those gone.
 fn apply_route_diff(p: &mut Peer, new: &NeighborConfig) {
-    let old = &p.config.routes;
-    for r in &new.routes {
+    let old = routes::configured(&p.config);
+    let new = routes::configured(new);
+    for r in &new {
         if r.withdrawn || old.contains(r) {
             continue;
         }
-        p.rib.announce(
-            r.family,
-            r.nlri.clone(),
-            RouteAttributes {
-                attributes: r.attributes.clone(),
-                next_hop: r.next_hop,
-            },
-        );
+        p.rib.announce(r.family, r.nlri.clone(), r.attrs.clone());
     }
-    for r in old {
+    for r in &old {
         let still = new
-            .routes
             .iter()
             .any(|n| n.family == r.family && n.nlri == r.nlri && !n.withdrawn);
         if !still && !r.withdrawn {
             p.rib.withdraw(r.family, r.nlri.clone());
         }
     }
+    p.watchdogs
+        .retain(|w| new.iter().any(|n| n.nlri == w.route.nlri));
 }
 
 /// IPv4-mapped IPv6 addresses (dual-stack listeners) compare as IPv4.
@@ -687,6 +682,15 @@ impl Speaker {
             self.peers.push(p);
         }
         self.config = config;
+    }
+
+    /// `announce watchdog NAME` / `withdraw watchdog NAME` for every peer
+    /// (the API selects peers before calling [`Peer::watchdog`] directly).
+    pub fn watchdog(&mut self, name: &str, announce: bool) -> usize {
+        self.peers
+            .iter_mut()
+            .map(|p| p.watchdog(name, announce))
+            .sum()
     }
 
     /// Orderly stop: Cease / Administrative Shutdown (RFC 8203) to established

@@ -6,7 +6,8 @@ use crate::config::{AsnSetting, NeighborConfig};
 use crate::fsm::open::{self, OpenParams};
 use crate::fsm::{Backoff, Session, SessionParams, State};
 use crate::io::{ConnId, SocketOptions};
-use crate::rib::{AdjRibOut, RouteAttributes};
+use crate::rib::routes::{self, RibRoute};
+use crate::rib::AdjRibOut;
 use crate::settings::Settings;
 use crate::time::Instant;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -30,24 +31,34 @@ pub struct Peer {
     /// The session is established and its initial dump is not sent yet.
     pub(crate) initial_dump: bool,
     pub rib: AdjRibOut,
+    /// Configured routes tied to a watchdog, with their current state.
+    pub(crate) watchdogs: Vec<Watchdog>,
+}
+
+/// A configured route under `watchdog NAME` control (ExaBGP +/- sets).
+#[derive(Clone, Debug)]
+pub(crate) struct Watchdog {
+    pub name: String,
+    pub route: RibRoute,
+    pub announced: bool,
 }
 
 impl Peer {
     pub fn new(config: NeighborConfig, now: Instant, settings: &Settings) -> Peer {
         let mut rib = AdjRibOut::new(config.adj_rib_out);
-        for r in &config.routes {
-            // Routes starting withdrawn wait for their watchdog.
-            if r.withdrawn {
-                continue;
+        let mut watchdogs = Vec::new();
+        for r in routes::configured(&config) {
+            if let Some(w) = &r.watchdog {
+                watchdogs.push(Watchdog {
+                    name: w.clone(),
+                    announced: !r.withdrawn,
+                    route: r.clone(),
+                });
             }
-            rib.announce(
-                r.family,
-                r.nlri.clone(),
-                RouteAttributes {
-                    attributes: r.attributes.clone(),
-                    next_hop: r.next_hop,
-                },
-            );
+            // Routes starting withdrawn wait for their watchdog.
+            if !r.withdrawn {
+                rib.announce(r.family, r.nlri, r.attrs);
+            }
         }
         let active = !config.passive && !settings.bgp_passive && config.peer_prefix_len.is_none();
         Peer {
@@ -62,6 +73,7 @@ impl Peer {
             restarted: true,
             initial_dump: false,
             rib,
+            watchdogs,
         }
     }
 
@@ -163,6 +175,26 @@ impl Peer {
             open_wait: Duration::from_secs(settings.bgp_openwait as u64),
             open,
         }
+    }
+
+    /// `announce watchdog NAME` (true) / `withdraw watchdog NAME` (false):
+    /// move the configured routes of that watchdog. Returns how many changed.
+    pub fn watchdog(&mut self, name: &str, announce: bool) -> usize {
+        let mut n = 0;
+        for w in self.watchdogs.iter_mut().filter(|w| w.name == name) {
+            if w.announced == announce {
+                continue;
+            }
+            w.announced = announce;
+            n += 1;
+            let r = &w.route;
+            if announce {
+                self.rib.announce(r.family, r.nlri.clone(), r.attrs.clone());
+            } else {
+                self.rib.withdraw(r.family, r.nlri.clone());
+            }
+        }
+        n
     }
 
     /// Earliest instant this peer needs a tick.

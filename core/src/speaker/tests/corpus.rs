@@ -395,3 +395,70 @@ fn corpus_session_end_exits_after_single_attempt() {
     });
     assert_eq!(outs.last(), Some(&Output::Exit { code: 0 }));
 }
+
+/// Every configuration-only encoding test of the corpus (no API process),
+/// parsed with our configuration parser and replayed in memory. Skipped when
+/// the corpus is not on this machine (`OXBGP_CORPUS` or /work/shared/conformance).
+#[test]
+fn corpus_configuration_encoding_tests() {
+    let dir = std::env::var("OXBGP_CORPUS").unwrap_or_else(|_| "/work/shared/conformance".into());
+    let dir = std::path::Path::new(&dir);
+    let Ok(entries) = std::fs::read_dir(dir.join("encoding")) else {
+        eprintln!("corpus not found at {}: skipped", dir.display());
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".ci"))
+                .map(String::from)
+        })
+        .collect();
+    names.sort();
+    let mut failed = Vec::new();
+    let mut passed = 0;
+    for name in names {
+        let ci = std::fs::read_to_string(dir.join("encoding").join(format!("{name}.ci"))).unwrap();
+        let conf_name = ci.split_whitespace().next().unwrap_or_default().to_string();
+        let path = dir.join("conf").join(&conf_name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = match crate::config::parser::parse_str(&text, &path.to_string_lossy()) {
+            Ok(c) => c,
+            Err(e) => {
+                failed.push(format!("{name}: parse error {e}"));
+                continue;
+            }
+        };
+        if !config.processes.is_empty() || config.neighbors.len() != 1 {
+            continue; // needs the API (issue #4)
+        }
+        let msg =
+            std::fs::read_to_string(dir.join("encoding").join(format!("{name}.msg"))).unwrap();
+        let mut asn = None;
+        let mut lines = Vec::new();
+        for l in msg.lines().map(str::trim) {
+            if l.is_empty() || l.contains('#') {
+                continue;
+            }
+            if let Some(a) = l.strip_prefix("option:asn:") {
+                asn = a.parse().ok();
+            } else if !l.starts_with("option:") {
+                lines.push(l.to_string());
+            }
+        }
+        let expected = expect(&lines.join("\n"));
+        let n = config.neighbors.into_iter().next().unwrap();
+        let got = std::panic::catch_unwind(|| {
+            let got = run(n, asn);
+            check(got.clone(), expected.clone());
+        });
+        match got {
+            Ok(()) => passed += 1,
+            Err(_) => failed.push(name),
+        }
+    }
+    eprintln!("corpus configuration tests: {passed} passed, failed: {failed:?}");
+    assert!(failed.is_empty(), "failed: {failed:?}");
+}
