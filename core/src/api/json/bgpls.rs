@@ -225,9 +225,6 @@ fn write_one(out: &mut String, kind: u16, v: &[u8], nh: Option<IpAddr>) -> Optio
         s.push_str(", \"link-identifiers\": ");
         string_list(&mut s, &links);
     }
-    if let Some(t) = ospf_type {
-        let _ = write!(s, ", \"ospf-route-type\": {t}");
-    }
     if let (Some(r), Some(p)) = (reach, reach_prefix) {
         let _ = write!(
             s,
@@ -240,6 +237,9 @@ fn write_one(out: &mut String, kind: u16, v: &[u8], nh: Option<IpAddr>) -> Optio
             push_ip(&mut s, nh);
             s.push('"');
         }
+    }
+    if let Some(t) = ospf_type {
+        let _ = write!(s, ", \"ospf-route-type\": {t}");
     }
     s.push_str(" }");
     out.push_str(&s);
@@ -275,15 +275,14 @@ pub(crate) fn write_bgpls_field(out: &mut String, data: &[u8], nh: Option<IpAddr
     !first
 }
 
+/// `{"O": 1, ..., "RSV": 0}`: ExaBGP always shows the reserved bits as 0.
 fn flags_json(out: &mut String, byte: u8, names: &[&str]) {
     out.push('{');
-    let mut used = 0u8;
     for (i, n) in names.iter().enumerate() {
         let bit = 0x80u8 >> i;
-        used |= bit;
         let _ = write!(out, "\"{n}\": {}, ", u8::from(byte & bit != 0));
     }
-    let _ = write!(out, "\"RSV\": {}}}", u8::from(byte & !used != 0));
+    out.push_str("\"RSV\": 0}");
 }
 
 fn f32_of(b: &[u8]) -> Option<f64> {
@@ -330,15 +329,21 @@ pub(crate) fn write_bgpls_attribute(out: &mut String, data: &[u8]) -> bool {
                 val.push('"');
                 "area-id".into()
             }
-            1028..=1031 => {
+            1028 | 1029 => {
                 let Some(ip) = ip_of(v) else { return false };
-                let key = if t == 1028 || t == 1029 {
-                    "local-te-router-ids"
-                } else {
-                    "remote-te-router-ids"
-                };
-                add_list(&mut items, key, format!("\"{ip}\""), false);
+                add_list(
+                    &mut items,
+                    "local-te-router-ids",
+                    format!("\"{ip}\""),
+                    false,
+                );
                 continue;
+            }
+            1030 | 1031 => {
+                // Sic: a single value, not a list like the local ones.
+                let Some(ip) = ip_of(v) else { return false };
+                let _ = write!(val, "\"{ip}\"");
+                "remote-te-router-id".into()
             }
             1034 => {
                 // SR capabilities (RFC 9085 §2.1.2): flags, reserved, then
