@@ -225,6 +225,18 @@ fn byte_exact_against_captured_exabgp_output() {
         let bytes = super::decode::parse_hex(hex).unwrap();
         let ctx = super::decode::decode_context();
         match v["kind"].as_str().unwrap() {
+            "text-open" => {
+                let o = crate::wire::open::Open::decode(&bytes[19..]).unwrap();
+                let got = super::text::open(
+                    "127.0.0.1".parse().unwrap(),
+                    super::json::Direction::In,
+                    &o,
+                    None,
+                );
+                if got != v["text"].as_str().unwrap() {
+                    failures.push(format!("{hex}\n got: {got}want: {}", v["text"]));
+                }
+            }
             "text" => {
                 // Decoder policy differences (see above) are skipped.
                 let Ok(u) = crate::wire::update::Update::decode(&bytes[19..], &ctx) else {
@@ -286,7 +298,7 @@ fn byte_exact_against_captured_exabgp_output() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(checked >= 120, "only {checked} cases checked");
+    assert!(checked >= 160, "only {checked} cases checked");
 }
 
 /// `exabgp decode -i` (path information), captured from ExaBGP 5.0.15.

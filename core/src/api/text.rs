@@ -10,9 +10,11 @@ use super::json::flow::FlowRule;
 use super::json::nlri::push_prefix;
 use super::json::{push_hex_0x, push_ip, push_ipv4, push_u64, Direction, Raw};
 use crate::wire::attribute::{flag, Attribute, Attributes, Community};
+use crate::wire::capability::{AddPathMode, Capability};
 use crate::wire::family::{Family, Safi};
 use crate::wire::nlri::Nlri;
 use crate::wire::notification::Notification;
+use crate::wire::open::Open;
 use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
 use crate::wire::update::Update;
 use std::fmt::Write as _;
@@ -117,6 +119,145 @@ pub fn refresh(
         "neighbor {peer} {} route-refresh afi {afi} safi {safi} {sub}",
         direction.as_str()
     );
+    push_raw(&mut s, raw);
+    s.push('\n');
+    s
+}
+
+fn family_words(f: Family, sep: char) -> String {
+    let a = f
+        .afi
+        .name()
+        .map(str::to_string)
+        .unwrap_or_else(|| f.afi.0.to_string());
+    let s = f
+        .safi
+        .name()
+        .map(str::to_string)
+        .unwrap_or_else(|| f.safi.0.to_string());
+    format!("{a}{sep}{s}")
+}
+
+/// One capability entry of the text OPEN line (before lower-casing).
+fn capability_text(group: &[&Capability]) -> String {
+    let Some(first) = group.first() else {
+        return String::new();
+    };
+    match first {
+        Capability::Multiprotocol(_) => {
+            let fams: Vec<String> = group
+                .iter()
+                .filter_map(|c| match c {
+                    Capability::Multiprotocol(f) => Some(family_words(*f, ' ')),
+                    _ => None,
+                })
+                .collect();
+            format!("multiprotocol({})", fams.join(","))
+        }
+        Capability::RouteRefresh => "route refresh".into(),
+        Capability::CiscoRouteRefresh => "cisco route refresh".into(),
+        Capability::EnhancedRouteRefresh => "enhanced route refresh".into(),
+        Capability::ExtendedMessage => "extended message(65535)".into(),
+        Capability::FourOctetAs(a) => format!("asn4({a})"),
+        Capability::ExtendedNextHop(_) => {
+            let mut all: Vec<String> = Vec::new();
+            for c in group {
+                if let Capability::ExtendedNextHop(l) = c {
+                    for (f, nh) in l {
+                        let nh = nh
+                            .name()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| nh.0.to_string());
+                        let t = format!("{} {nh}", family_words(*f, ' '));
+                        if !all.contains(&t) {
+                            all.push(t);
+                        }
+                    }
+                }
+            }
+            format!("nexthop({})", all.join(","))
+        }
+        Capability::AddPath(_) => {
+            let mut all: Vec<(Family, AddPathMode)> = Vec::new();
+            for c in group {
+                if let Capability::AddPath(l) = c {
+                    for (f, m) in l {
+                        match all.iter_mut().find(|(g, _)| g == f) {
+                            Some(e) => e.1 = *m,
+                            None => all.push((*f, *m)),
+                        }
+                    }
+                }
+            }
+            let items: Vec<String> = all
+                .iter()
+                .map(|(f, m)| {
+                    let m = match m {
+                        AddPathMode::Receive => "receive",
+                        AddPathMode::Send => "send",
+                        AddPathMode::Both => "send/receive",
+                    };
+                    format!("{m} {}", family_words(*f, ' '))
+                })
+                .collect();
+            format!("addpath({})", items.join(","))
+        }
+        Capability::GracefulRestart {
+            restart_state,
+            notification,
+            restart_time,
+            families,
+        } => {
+            let flags = (u8::from(*restart_state) << 3) | (u8::from(*notification) << 2);
+            let fams: Vec<String> = families
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{}=0x{:x}",
+                        family_words(g.family, '/'),
+                        if g.forwarding { 0x80 } else { 0 }
+                    )
+                })
+                .collect();
+            format!(
+                "graceful restart flags 0x{flags:x} time {restart_time} {}",
+                fams.join(" ")
+            )
+        }
+        Capability::Fqdn {
+            host_name,
+            domain_name,
+        } => format!("hostname({host_name} {domain_name})"),
+        Capability::SoftwareVersion(v) => format!("software({v})"),
+        Capability::Unknown { code, .. } => {
+            let class = match code {
+                128..=255 => "reserved",
+                71..=127 => "unassigned",
+                _ => "unknown",
+            };
+            format!("{class} {code}")
+        }
+    }
+}
+
+/// An OPEN: `neighbor P receive open version 4 asn A hold_time H router_id R capabilities [..]`.
+/// ExaBGP lower-cases the whole capability list (software versions included).
+pub fn open(peer: IpAddr, direction: Direction, o: &Open, raw: Option<Raw<'_>>) -> String {
+    // Unlike the JSON encoder, the text one lists capabilities by code.
+    let mut groups =
+        super::json::open::group_capabilities(&o.capabilities, super::json::OpenStyle::Received);
+    groups.sort_by_key(|g| g.0);
+    let caps: Vec<String> = groups.iter().map(|(_, _, g)| capability_text(g)).collect();
+    let mut s = format!(
+        "neighbor {peer} {} open version {} asn {} hold_time {} router_id {} capabilities [",
+        direction.as_str(),
+        o.version,
+        o.my_as,
+        o.hold_time,
+        o.bgp_id
+    );
+    push_oneline(&mut s, &caps.join(", ").to_lowercase());
+    s.push(']');
     push_raw(&mut s, raw);
     s.push('\n');
     s

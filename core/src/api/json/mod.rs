@@ -16,7 +16,7 @@ pub(crate) mod extcommunity;
 pub mod flow;
 mod mvpn;
 pub(crate) mod nlri;
-mod open;
+pub(crate) mod open;
 mod session;
 mod update;
 pub(crate) mod vpls;

@@ -46,7 +46,7 @@ fn push_family_slash(out: &mut String, f: Family) {
     }
 }
 
-fn cap_name(c: &Capability) -> &'static str {
+pub(crate) fn cap_name(c: &Capability) -> &'static str {
     match c {
         Capability::Multiprotocol(_) => "multiprotocol",
         Capability::RouteRefresh | Capability::CiscoRouteRefresh => "route-refresh",
@@ -254,29 +254,16 @@ fn code_name(c: u8) -> Option<&'static str> {
     })
 }
 
-pub fn write_open(
-    out: &mut String,
-    env: &Envelope<'_>,
-    nb: &Neighbor,
-    o: &Open,
+/// Capabilities grouped as ExaBGP's capability dictionary holds them: by code
+/// (received) or name (sent), in first-seen order; multiprotocol, nexthop and
+/// add-path accumulate, the others keep the last one.
+pub(crate) fn group_capabilities(
+    caps: &[Capability],
     style: OpenStyle,
-    raw: Option<Raw<'_>>,
-) {
-    begin(out, env, "open", true, raw);
-    neighbor_begin(out, nb, true);
-    neighbor_content(out);
-    out.push_str("\"open\": { \"version\": ");
-    push_u64(out, o.version as u64);
-    out.push_str(", \"asn\": ");
-    push_u64(out, o.my_as as u64);
-    out.push_str(", \"hold_time\": ");
-    push_u64(out, o.hold_time as u64);
-    out.push_str(", \"router_id\": \"");
-    push_ipv4(out, o.bgp_id);
-    out.push_str("\", \"capabilities\": { ");
+) -> Vec<(u8, &'static str, Vec<&Capability>)> {
     // Group by key in first-seen order.
     let mut keys: Vec<(u8, &'static str, Vec<&Capability>)> = Vec::new();
-    for c in &o.capabilities {
+    for c in caps {
         let (code, name) = (c.code(), cap_name(c));
         let same = |k: &&mut (u8, &'static str, Vec<&Capability>)| match style {
             OpenStyle::Received => k.0 == code,
@@ -299,6 +286,30 @@ pub fn write_open(
             None => keys.push((code, name, vec![c])),
         }
     }
+    keys
+}
+
+pub fn write_open(
+    out: &mut String,
+    env: &Envelope<'_>,
+    nb: &Neighbor,
+    o: &Open,
+    style: OpenStyle,
+    raw: Option<Raw<'_>>,
+) {
+    begin(out, env, "open", true, raw);
+    neighbor_begin(out, nb, true);
+    neighbor_content(out);
+    out.push_str("\"open\": { \"version\": ");
+    push_u64(out, o.version as u64);
+    out.push_str(", \"asn\": ");
+    push_u64(out, o.my_as as u64);
+    out.push_str(", \"hold_time\": ");
+    push_u64(out, o.hold_time as u64);
+    out.push_str(", \"router_id\": \"");
+    push_ipv4(out, o.bgp_id);
+    out.push_str("\", \"capabilities\": { ");
+    let keys = group_capabilities(&o.capabilities, style);
     for (i, (code, name, group)) in keys.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
