@@ -14,6 +14,7 @@ mod envelope;
 mod evpn;
 pub(crate) mod extcommunity;
 pub mod flow;
+mod mup;
 mod mvpn;
 pub(crate) mod nlri;
 pub(crate) mod open;

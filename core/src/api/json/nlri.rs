@@ -101,6 +101,9 @@ pub(crate) fn write_nlri_nh(out: &mut String, n: &Nlri, compact: bool, nh: Optio
                 return !first;
             } else if family.safi == Safi::BGP_LS || family.safi == Safi::BGP_LS_VPN {
                 return super::bgpls::write_bgpls_field(out, data, nh);
+            } else if family.safi == Safi::MUP {
+                super::mup::write_mup_field(out, family.afi, data);
+                return true;
             } else if family.safi == Safi::MCAST_VPN {
                 super::mvpn::write_mvpn_field(out, data);
                 return true;
