@@ -25,7 +25,7 @@ use crate::wire::family::Family;
 use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
 use crate::wire::{CodecContext, Message, Notification};
 use bytes::{Bytes, BytesMut};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// A whole BGP speaker. Feed it [`Input`]s with [`Speaker::handle_input`] and
@@ -36,6 +36,8 @@ pub struct Speaker {
     peers: Vec<Peer>,
     /// Incoming connections refused (NOTIFICATION sent, close requested).
     refused: HashSet<ConnId>,
+    /// Addresses we asked to listen on (one listener per address).
+    listening: BTreeSet<SocketAddr>,
     next_conn: u64,
     outputs: VecDeque<Output>,
     now: Instant,
@@ -128,6 +130,7 @@ impl Speaker {
             config,
             peers,
             refused: HashSet::new(),
+            listening: BTreeSet::new(),
             next_conn: 1,
             outputs: VecDeque::new(),
             now,
@@ -135,35 +138,44 @@ impl Speaker {
             exited: false,
         };
         for ip in s.settings.tcp_bind.clone() {
-            s.outputs.push_back(Output::Listen {
-                addr: SocketAddr::new(ip, s.settings.tcp_port),
-                options: SocketOptions::default(),
-            });
+            s.listen(
+                SocketAddr::new(ip, s.settings.tcp_port),
+                SocketOptions::default(),
+            );
         }
-        for p in &s.peers {
-            if let Some(port) = p.config.listen {
-                let c = &p.config;
-                let ip = c
-                    .md5_ip
-                    .or(c.local_address)
-                    .unwrap_or(match c.peer_address {
-                        IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-                        IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-                    });
-                let options = SocketOptions {
-                    ttl: None,
-                    min_ttl: c.incoming_ttl,
-                    md5: p.connect_options().md5,
-                    interface: None,
-                };
-                s.outputs.push_back(Output::Listen {
-                    addr: SocketAddr::new(ip, port),
-                    options,
-                });
-            }
+        for i in 0..s.peers.len() {
+            s.listen_for(i);
         }
         s.after_input(now);
         s
+    }
+
+    fn listen(&mut self, addr: SocketAddr, options: SocketOptions) {
+        if self.listening.insert(addr) {
+            self.outputs.push_back(Output::Listen { addr, options });
+        }
+    }
+
+    /// A neighbor's own listener (`listen PORT`): on its md5-ip or
+    /// local-address, with its TCP-MD5 key and GTSM minimum TTL.
+    fn listen_for(&mut self, i: usize) {
+        let p = &self.peers[i];
+        let c = &p.config;
+        let Some(port) = c.listen else { return };
+        let ip = c
+            .md5_ip
+            .or(c.local_address)
+            .unwrap_or(match c.peer_address {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            });
+        let options = SocketOptions {
+            ttl: None,
+            min_ttl: c.incoming_ttl,
+            md5: p.connect_options().md5,
+            interface: None,
+        };
+        self.listen(SocketAddr::new(ip, port), options);
     }
 
     pub fn settings(&self) -> &Settings {
@@ -666,20 +678,8 @@ impl Speaker {
         for n in added {
             log::info!("neighbor {} added", n.peer_address);
             let p = Peer::new(n, now, &self.settings);
-            if let Some(port) = p.config.listen {
-                if let Some(ip) = p.config.md5_ip.or(p.config.local_address) {
-                    self.outputs.push_back(Output::Listen {
-                        addr: SocketAddr::new(ip, port),
-                        options: SocketOptions {
-                            ttl: None,
-                            min_ttl: p.config.incoming_ttl,
-                            md5: p.connect_options().md5,
-                            interface: None,
-                        },
-                    });
-                }
-            }
             self.peers.push(p);
+            self.listen_for(self.peers.len() - 1);
         }
         self.config = config;
     }

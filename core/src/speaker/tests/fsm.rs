@@ -743,3 +743,23 @@ mod established {
         assert!(closes(&outs, conn));
     }
 }
+
+#[test]
+fn one_listener_per_address() {
+    let mut a = neighbor();
+    a.passive = true;
+    a.listen = Some(1790);
+    let mut b = a.clone();
+    b.peer_address = "127.0.0.3".parse().unwrap();
+    let settings = Settings {
+        tcp_bind: vec!["127.0.0.1".parse().unwrap()],
+        tcp_port: 1790,
+        ..Settings::default()
+    };
+    let (_, outs) = Driver::new(vec![a, b], settings);
+    let listens = outs
+        .iter()
+        .filter(|o| matches!(o, Output::Listen { .. }))
+        .count();
+    assert_eq!(listens, 1);
+}
