@@ -5,3 +5,4 @@ mod corpus;
 mod fsm;
 mod harness;
 mod pair;
+mod props;
