@@ -495,23 +495,43 @@ fn nlri_texts(n: &Nlri, family: Family, nh: Option<IpAddr>, announce: bool) -> V
                     })
                     .collect()
             } else {
-                // ExaBGP prints only the family for the other opaque families.
-                vec![format!(
-                    "afi {} safi {}",
-                    family
-                        .afi
-                        .name()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| family.afi.0.to_string()),
-                    family
-                        .safi
-                        .name()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| family.safi.0.to_string())
-                )]
+                // ExaBGP prints only the family for the other opaque families,
+                // once per route of the field.
+                let line = format!(
+                    "afi {}",
+                    family_words(family, ' ').replacen(' ', " safi ", 1)
+                );
+                vec![line; route_count(family, data)]
             }
         }
     }
+}
+
+/// How many routes an opaque NLRI field holds (at least one), from each
+/// family's route framing.
+fn route_count(family: Family, data: &[u8]) -> usize {
+    // (header length, offset of the length field, width of the length field)
+    let (hdr, at, wide) = match family.safi {
+        Safi::EVPN | Safi::MCAST_VPN => (2, 1, false),
+        Safi::MUP => (4, 3, false),
+        Safi::BGP_LS | Safi::BGP_LS_VPN => (4, 2, true),
+        _ => return 1,
+    };
+    let mut d = data;
+    let mut n = 0;
+    while d.len() >= hdr {
+        let len = if wide {
+            u16::from_be_bytes([d[at], d[at + 1]]) as usize
+        } else {
+            d[at] as usize
+        };
+        let Some(rest) = d.get(hdr + len..) else {
+            break;
+        };
+        d = rest;
+        n += 1;
+    }
+    n.max(1)
 }
 
 /// An UPDATE: `start`, one line per route (withdrawals first), `end`.
