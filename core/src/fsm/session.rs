@@ -416,19 +416,23 @@ impl Session {
             AsnSetting::Asn(a) => a,
             AsnSetting::Auto => peer_asn,
         };
-        self.received_open = Some(received);
-        let received = self.received_open.as_ref().expect("just set");
-        if let Err(n) = open::validate(
-            received,
+        let verdict = open::validate(
+            &received,
             self.params.peer_as,
             local_as,
             self.params.router_id,
-        ) {
+        );
+        let neg = self
+            .sent_open
+            .as_ref()
+            .map(|sent| Negotiated::new(sent, &received));
+        self.received_open = Some(received);
+        if let Err(n) = verdict {
             self.notify(n, ev);
             return;
         }
-        let sent = self.sent_open.as_ref().expect("sent above");
-        let neg = Negotiated::new(sent, received);
+        // Our OPEN went out above when it had not yet.
+        let Some(neg) = neg else { return };
         self.framer.set_max_message(neg.ctx.max_message);
         self.ctx = neg.ctx.clone();
         if neg.hold_time > 0 {

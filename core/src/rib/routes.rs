@@ -181,7 +181,7 @@ pub fn mup_nlri(m: &MupRoute) -> Nlri {
             teid_len,
         } => {
             let e = ip_octets(endpoint);
-            let mut v = vec![(e.len() * 8) as u8 + teid_len];
+            let mut v = vec![((e.len() * 8) as u8).saturating_add(*teid_len)];
             v.extend(e);
             let n = (*teid_len as usize).div_ceil(8).min(4);
             v.extend_from_slice(&teid.to_be_bytes()[4 - n..]);
