@@ -7,6 +7,26 @@
 //! so every renderer here writes text straight into a `String`, byte for byte as
 //! ExaBGP does, without building a value tree (this is the hot path of a busy
 //! session: one document per received UPDATE).
+//!
+//! ```
+//! use oxbgp_core::api::json::{self, Direction, Envelope, Neighbor, UpdateOptions};
+//! use oxbgp_core::wire::update::Update;
+//!
+//! let env = Envelope { time: 1700000000.5, host: "vm", pid: 42, ppid: 1, counter: 7 };
+//! let nb = Neighbor {
+//!     local_address: "127.0.0.1".parse().unwrap(),
+//!     peer_address: "127.0.0.1".parse().unwrap(),
+//!     local_as: 65001,
+//!     peer_as: Some(65000),
+//!     router_id: Some("10.0.0.1".parse().unwrap()),
+//!     direction: Direction::Receive,
+//! };
+//! // An empty UPDATE is the IPv4 unicast End-of-RIB marker.
+//! let line = json::update(&env, &nb, &Update::default(), &UpdateOptions::default());
+//! assert!(line.ends_with(r#""direction": "receive", "message": { "eor": { "afi" : "ipv4", "safi" : "unicast" } } } }"#));
+//! ```
+//!
+//! The text encoder is [`crate::api::text`]; `oxbgp decode` is [`crate::api::decode`].
 
 pub(crate) mod attribute;
 mod bgpls;
