@@ -46,18 +46,25 @@ fn push_family_slash(out: &mut String, f: Family) {
     }
 }
 
+/// ExaBGP's capability code names (`Capability.CODE.names`), the keys of a
+/// sent OPEN's capabilities.
 pub(crate) fn cap_name(c: &Capability) -> &'static str {
     match c {
         Capability::Multiprotocol(_) => "multiprotocol",
-        Capability::RouteRefresh | Capability::CiscoRouteRefresh => "route-refresh",
+        Capability::RouteRefresh => "route-refresh",
+        Capability::CiscoRouteRefresh => "cisco-route-refresh",
         Capability::ExtendedNextHop(_) => "nexthop",
         Capability::ExtendedMessage => "extended-message",
         Capability::GracefulRestart { .. } => "graceful-restart",
         Capability::FourOctetAs(_) => "asn4",
-        Capability::AddPath(_) => "addpath",
+        Capability::AddPath(_) => "add-path",
         Capability::EnhancedRouteRefresh => "enhanced-route-refresh",
         Capability::Fqdn { .. } => "hostname",
         Capability::SoftwareVersion(_) => "software-version",
+        Capability::Unknown { code: 68, .. } => "multi-session",
+        // Sic.
+        Capability::Unknown { code: 131, .. } => "cisco-multi-sesion",
+        Capability::Unknown { code: 185, .. } => "operational",
         Capability::Unknown { .. } => "unknown",
     }
 }
@@ -322,6 +329,14 @@ pub fn write_open(
         out.push_str("\": ");
         write_capability(out, group);
     }
+    // ExaBGP's own OPEN always carries a hostname capability object, even when
+    // none is sent on the wire (reference §4.2).
+    if style == OpenStyle::Sent && !keys.iter().any(|k| k.1 == "hostname") {
+        if !keys.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str("\"hostname\": { \"host-name\": null, \"domain-name\": null }");
+    }
     out.push_str(" } }");
     neighbor_end(out);
     end(out);
@@ -436,7 +451,7 @@ mod tests {
             ],
         };
         let s = open(&env, &nb, &o, OpenStyle::Sent, None);
-        assert!(s.contains(r#""capabilities": { "multiprotocol": { "name": "multiprotocol", "families": [ "ipv4/unicast", "ipv4/flow" ] }, "extended-message": { "name": "extended-message", "size": 65535 } } } } }"#), "{s}");
+        assert!(s.contains(r#""capabilities": { "multiprotocol": { "name": "multiprotocol", "families": [ "ipv4/unicast", "ipv4/flow" ] }, "extended-message": { "name": "extended-message", "size": 65535 }, "hostname": { "host-name": null, "domain-name": null } } } } }"#), "{s}");
         assert!(
             s.contains(r#""asn": { "local": 1, "peer": 2 } , "direction": "send""#),
             "{s}"
