@@ -122,11 +122,20 @@ fn write_list(
 
 /// `{ "update": { ... } }` or `{ "eor": { ... } }`: the value of `"message"`.
 pub(crate) fn write_update_message(out: &mut String, u: &Update, opts: &UpdateOptions<'_>) {
-    // The decoder already moved treat-as-withdraw NLRI to the withdrawals;
-    // ExaBGP also says so in the attributes.
+    // RFC 7606 outcomes (the decoder already moved treat-as-withdraw NLRI to
+    // the withdrawals); ExaBGP says so in the attributes.
     let mut opts = *opts;
-    if opts.error.is_none() && u.treat_as_withdraw {
-        opts.error = Some("treat-as-withdraw");
+    if opts.error.is_none() {
+        if u.treat_as_withdraw {
+            opts.error = Some("treat-as-withdraw");
+        } else if u
+            .issues
+            .iter()
+            .any(|i| i.action == crate::wire::attribute::ErrorAction::AttributeDiscard)
+        {
+            // RFC 7606 attribute-discard: ExaBGP says `"error": "discard"`.
+            opts.error = Some("discard");
+        }
     }
     let opts = &opts;
     if opts.error.is_none() {
@@ -400,6 +409,36 @@ mod tests {
         assert_eq!(
             s,
             r#"{ "update": { "attribute": { "origin": "igp", "error": "treat-as-withdraw" }, "announce": { "ipv4 unicast": { "no-nexthop": [ { "nlri": "10.0.0.0/8" } ] }, "ipv6 unicast": { "2001::1": [ { "nlri": "2001:db8::/32" } ], "fe80::1": [ { "nlri": "2001:db8::/32" } ] } }, "withdraw": { "ipv4 unicast": [ { "nlri": "10.9.0.0/16" } ], "ipv6 unicast": [ { "nlri": "2001:db9::/32" } ] } } }"#
+        );
+    }
+
+    #[test]
+    fn rfc7606_outcomes_are_reported() {
+        use crate::wire::attribute::{AttributeIssue, ErrorAction};
+        let mut a = Attributes::new();
+        a.set(Attribute::Origin(Origin::Igp));
+        let mut u = Update {
+            attributes: a,
+            ..Default::default()
+        };
+        u.issues.push(AttributeIssue {
+            code: 7,
+            action: ErrorAction::AttributeDiscard,
+            reason: String::new(),
+        });
+        let mut s = String::new();
+        write_update_message(&mut s, &u, &UpdateOptions::default());
+        // Captured from `exabgp decode` (AGGREGATOR of 6 octets on an ASN4 session).
+        assert_eq!(
+            s,
+            r#"{ "update": { "attribute": { "origin": "igp", "error": "discard" } } }"#
+        );
+        u.treat_as_withdraw = true;
+        s.clear();
+        write_update_message(&mut s, &u, &UpdateOptions::default());
+        assert_eq!(
+            s,
+            r#"{ "update": { "attribute": { "origin": "igp", "error": "treat-as-withdraw" } } }"#
         );
     }
 
