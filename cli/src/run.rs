@@ -47,6 +47,12 @@ fn init_logging(settings: &Settings, verbose: bool) {
     };
     // RUST_LOG, when set, wins; logs go to stderr (ExaBGP's "stdout" destination
     // is stderr too), never mixed with API process output.
+    // Received routes are a topic of their own (exabgp.log.routes), off by default.
+    let level = if settings.log_routes || verbose {
+        level
+    } else {
+        format!("{level},routes=off")
+    };
     let env = env_logger::Env::default().default_filter_or(level);
     let _ = env_logger::Builder::from_env(env)
         .format_timestamp_millis()

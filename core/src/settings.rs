@@ -47,6 +47,8 @@ pub struct Settings {
     pub log_level: String,
     /// `log.destination`.
     pub log_destination: String,
+    /// `log.routes`: log every received route (false).
+    pub log_routes: bool,
     /// `daemon.pid`.
     pub daemon_pid: Option<String>,
 }
@@ -70,6 +72,7 @@ impl Default for Settings {
             debug_configuration: false,
             log_level: "INFO".into(),
             log_destination: "stdout".into(),
+            log_routes: false,
             daemon_pid: None,
         }
     }
@@ -139,7 +142,10 @@ impl Settings {
         if let Some(v) = get("tcp.bind") {
             s.tcp_bind = v
                 .split_whitespace()
-                .map(|a| a.parse::<IpAddr>().map_err(|_| err("tcp.bind", &v, "IP addresses")))
+                .map(|a| {
+                    a.parse::<IpAddr>()
+                        .map_err(|_| err("tcp.bind", &v, "IP addresses"))
+                })
                 .collect::<Result<_, _>>()?;
         }
         if boolean("tcp.once", false)? {
@@ -182,13 +188,16 @@ impl Settings {
         if let Some(v) = get("log.destination") {
             s.log_destination = v;
         }
+        s.log_routes = boolean("log.routes", s.log_routes)? || boolean("log.all", false)?;
         s.daemon_pid = get("daemon.pid").filter(|v| !v.is_empty());
         Ok(s)
     }
 
     /// The release string to report: `exabgp_version` if set, else oxbgp's.
     pub fn release(&self) -> String {
-        self.version.clone().unwrap_or_else(|| crate::RELEASE.to_string())
+        self.version
+            .clone()
+            .unwrap_or_else(|| crate::RELEASE.to_string())
     }
 }
 

@@ -209,11 +209,11 @@ impl Session {
             return;
         }
         log::info!(
-            "{} >> NOTIFICATION ({},{},{:?})",
+            "{} >> NOTIFICATION ({},{}) {}",
             self.remote,
             n.code,
             n.subcode,
-            String::from_utf8_lossy(&n.data)
+            n
         );
         ev.push(SessionEvent::Transmit(encode(
             &Message::Notification(n.clone()),
@@ -333,11 +333,11 @@ impl Session {
     fn handle(&mut self, now: Instant, msg: Message, ev: &mut Vec<SessionEvent>) {
         if let Message::Notification(n) = msg {
             log::info!(
-                "{} << NOTIFICATION ({},{},{:?})",
+                "{} << NOTIFICATION ({},{}) {}",
                 self.remote,
                 n.code,
                 n.subcode,
-                String::from_utf8_lossy(&n.data)
+                n
             );
             let text = format!("notification received ({},{})", n.code, n.subcode);
             self.finish(

@@ -444,13 +444,24 @@ impl Speaker {
                         .push_back(Output::Event(Event::SessionUp { peer }));
                 }
                 SessionEvent::Update(u) => {
-                    // Adj-RIB-In and API delivery come with issue #4.
-                    log::debug!(
-                        "<< UPDATE from {}: {} announced, {} withdrawn",
-                        self.peers[i].address(),
-                        u.announced.len() + u.mp_reach.as_ref().map_or(0, |m| m.nlri.len()),
-                        u.withdrawn.len() + u.mp_unreach.as_ref().map_or(0, |m| m.nlri.len())
-                    );
+                    // Adj-RIB-In and API delivery come with issue #4. Received routes
+                    // are logged in ExaBGP's text form under the `routes` target
+                    // (exabgp.log.routes), rendered only when that target is on.
+                    if log::log_enabled!(target: "routes", log::Level::Info) {
+                        let peer = self.peers[i].address();
+                        let text = crate::api::text::update(
+                            peer,
+                            crate::api::json::Direction::Receive,
+                            &u,
+                            false,
+                            None,
+                        );
+                        for line in text.lines() {
+                            if !line.ends_with(" update start") && !line.ends_with(" update end") {
+                                log::info!(target: "routes", "{line}");
+                            }
+                        }
+                    }
                 }
                 SessionEvent::RouteRefresh(r) => self.on_route_refresh(i, r),
                 SessionEvent::Closed(reason) => {
