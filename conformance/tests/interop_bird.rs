@@ -76,7 +76,8 @@ protocol bgp oxbgp {{
 
     let routes = eventually(Duration::from_secs(30), || {
         let t = birdc(&ctl, &["show", "route", "all"])?;
-        (t.contains("10.1.0.0/24") && t.contains("10.2.0.0/16") && t.contains("2001:db8:1::/48")).then_some(t)
+        (t.contains("10.1.0.0/24") && t.contains("10.2.0.0/16") && t.contains("2001:db8:1::/48"))
+            .then_some(t)
     })
     .unwrap_or_else(|| {
         panic!(
@@ -116,7 +117,12 @@ protocol bgp oxbgp {{
     }
 
     ox.signal(libc::SIGTERM);
-    assert_eq!(ox.wait_exit(Duration::from_secs(10)), Some(0), "oxbgp exit\n{}", ox.log_text());
+    assert_eq!(
+        ox.wait_exit(Duration::from_secs(10)),
+        Some(0),
+        "oxbgp exit\n{}",
+        ox.log_text()
+    );
     let p = eventually(Duration::from_secs(10), || {
         let t = birdc(&ctl, &["show", "protocols", "all", "oxbgp"])?;
         // BIRD names the Cease it received in "Last error".
@@ -128,7 +134,10 @@ protocol bgp oxbgp {{
         birdc(&ctl, &["show", "protocols", "all", "oxbgp"])
     );
     let p = p.unwrap();
-    assert!(p.to_lowercase().contains("shutdown"), "Cease/Administrative shutdown expected:\n{p}");
+    assert!(
+        p.to_lowercase().contains("shutdown"),
+        "Cease/Administrative shutdown expected:\n{p}"
+    );
     drop(bird);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -64,9 +64,12 @@ fn gobgp_receives_every_route_and_attribute_then_a_cease() {
     )
     .unwrap();
     let mut cmd = Command::new("gobgpd");
-    cmd.arg("-f")
-        .arg(&gconf)
-        .args(["--api-hosts", &format!("127.0.0.1:{api}"), "-p", "--pprof-disable"]);
+    cmd.arg("-f").arg(&gconf).args([
+        "--api-hosts",
+        &format!("127.0.0.1:{api}"),
+        "-p",
+        "--pprof-disable",
+    ]);
     let gobgpd = Daemon::spawn("gobgpd", cmd, dir.join("gobgpd.log"));
     eventually(Duration::from_secs(15), || gobgp(api, &["neighbor"]))
         .unwrap_or_else(|| panic!("gobgpd API did not come up:\n{}", gobgpd.log_text()));
@@ -90,7 +93,10 @@ fn gobgp_receives_every_route_and_attribute_then_a_cease() {
     let r = &v4["10.1.0.0/24"][0];
     assert_eq!(attr(r, 1)["value"], 0, "origin igp");
     assert_eq!(attr(r, 2)["as_paths"][0]["segment_type"], 2);
-    assert_eq!(attr(r, 2)["as_paths"][0]["asns"], serde_json::json!([65100, 65200]));
+    assert_eq!(
+        attr(r, 2)["as_paths"][0]["asns"],
+        serde_json::json!([65100, 65200])
+    );
     assert_eq!(attr(r, 3)["nexthop"], "192.0.2.1");
     assert_eq!(attr(r, 4)["metric"], 50);
     assert_eq!(attr(r, 5)["value"], 200);
@@ -117,10 +123,16 @@ fn gobgp_receives_every_route_and_attribute_then_a_cease() {
     .expect("IPv6 route in GoBGP");
     let r6 = &v6["2001:db8:1::/48"][0];
     assert_eq!(attr(r6, 14)["nexthop"], "2001:db8::1");
-    assert_eq!(attr(r6, 2)["as_paths"][0]["asns"], serde_json::json!([65100]));
+    assert_eq!(
+        attr(r6, 2)["as_paths"][0]["asns"],
+        serde_json::json!([65100])
+    );
     assert_eq!(attr(r6, 4)["metric"], 10);
     assert_eq!(attr(r6, 5)["value"], 300);
-    assert_eq!(attr(r6, 8)["communities"], serde_json::json!([65000u64 * 65536 + 6]));
+    assert_eq!(
+        attr(r6, 8)["communities"],
+        serde_json::json!([65000u64 * 65536 + 6])
+    );
     assert_eq!(attr(r6, 16)["value"][0]["value"], "65000:200");
     assert_eq!(attr(r6, 32)["value"][0]["ASN"], 4_200_000_000u64);
 
@@ -140,7 +152,10 @@ fn gobgp_receives_every_route_and_attribute_then_a_cease() {
     );
     // The withdrawal is implicit: GoBGP drops the routes of a peer that went down.
     let rib = gobgp(api, &["global", "rib", "-a", "ipv4"]).unwrap_or_default();
-    assert!(rib.get("10.1.0.0/24").is_none(), "routes gone after the session ended: {rib}");
+    assert!(
+        rib.get("10.1.0.0/24").is_none(),
+        "routes gone after the session ended: {rib}"
+    );
     drop(gobgpd);
     let _ = std::fs::remove_dir_all(&dir);
 }

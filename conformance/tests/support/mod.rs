@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (conformance/..).
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The `oxbgp` binary of the profile the tests were built with; built on demand.
@@ -20,9 +23,13 @@ pub fn oxbgp() -> PathBuf {
     // target/<profile>/deps/<test> → target/<profile>/oxbgp
     let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
     let bin = profile_dir.join("oxbgp");
-    let profile = profile_dir.file_name().and_then(|s| s.to_str()).unwrap_or("debug");
+    let profile = profile_dir
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("debug");
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(workspace()).args(["build", "-q", "-p", "oxbgp"]);
+    cmd.current_dir(workspace())
+        .args(["build", "-q", "-p", "oxbgp"]);
     if profile == "release" {
         cmd.arg("--release");
     }
@@ -76,7 +83,9 @@ impl Daemon {
         let out = std::fs::File::create(&log).unwrap();
         let err = out.try_clone().unwrap();
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
         Daemon {
             name: name.into(),
             child: Some(child),
