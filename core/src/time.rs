@@ -9,7 +9,9 @@ use std::time::Duration;
 
 /// A monotonic point in time, in nanoseconds since an origin chosen by the runtime
 /// (typically the daemon's start). Serialisable so recorded sessions replay exactly.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Instant(pub u64);
 
 impl Instant {

@@ -26,7 +26,11 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (notification {}/{})", self.reason, self.code, self.subcode)
+        write!(
+            f,
+            "{} (notification {}/{})",
+            self.reason, self.code, self.subcode
+        )
     }
 }
 
