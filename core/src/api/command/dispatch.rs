@@ -1,0 +1,291 @@
+//! Choosing the command of a line by name (reference §3.1, §11.6).
+//!
+//! ExaBGP keeps its registered command names sorted in reverse-alphabetical
+//! order and takes the first one that the line equals, ends with (` name`) or
+//! contains (`name `). So `neighbor 1.2.3.4 announce route ...` reaches
+//! `announce route`, and an `announce ...` line ending in ` version` is a
+//! `version` command. We reproduce the order and the three rules, with one
+//! restriction: a name must start at a word boundary (ExaBGP's `contains`
+//! would also find `shutdown ` inside `noshutdown `), which lets us scan the
+//! words once instead of searching the line for every name.
+
+use super::{operational, rib, route, selector, show, Action, Command, CommandError, Direction};
+
+/// A registered command name. Declaration order = ExaBGP's priority order
+/// (reverse-alphabetical), which `Ord` follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verb {
+    WithdrawWatchdog,
+    WithdrawVpls,
+    WithdrawRoute,
+    WithdrawIpv6,
+    WithdrawIpv4,
+    WithdrawFlow,
+    WithdrawAttributes,
+    WithdrawAttribute,
+    Version,
+    Teardown,
+    SilenceAck,
+    Shutdown,
+    ShowNeighbor,
+    /// `show adj-rib-out` (not registered by ExaBGP 5.0; the reference lists
+    /// it as an accepted spelling).
+    ShowAdjRibOutDash,
+    /// `show adj-rib-in` (as above).
+    ShowAdjRibInDash,
+    ShowAdjRibOut,
+    ShowAdjRibIn,
+    Restart,
+    Reset,
+    Reload,
+    Help,
+    FlushAdjRibOut,
+    EnableAck,
+    DisableAck,
+    Crash,
+    /// `clear adj-rib-out` (as `ShowAdjRibOutDash`).
+    ClearAdjRibOutDash,
+    /// `clear adj-rib-in` (as `ShowAdjRibOutDash`).
+    ClearAdjRibInDash,
+    ClearAdjRib,
+    AnnounceWatchdog,
+    AnnounceVpls,
+    AnnounceRouteRefresh,
+    AnnounceRoute,
+    AnnounceOperational,
+    AnnounceIpv6,
+    AnnounceIpv4,
+    AnnounceFlow,
+    AnnounceEor,
+    AnnounceAttributes,
+    AnnounceAttribute,
+    Comment,
+}
+
+impl Verb {
+    /// The registered name (the words the line must contain).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::WithdrawWatchdog => "withdraw watchdog",
+            Verb::WithdrawVpls => "withdraw vpls",
+            Verb::WithdrawRoute => "withdraw route",
+            Verb::WithdrawIpv6 => "withdraw ipv6",
+            Verb::WithdrawIpv4 => "withdraw ipv4",
+            Verb::WithdrawFlow => "withdraw flow",
+            Verb::WithdrawAttributes => "withdraw attributes",
+            Verb::WithdrawAttribute => "withdraw attribute",
+            Verb::Version => "version",
+            Verb::Teardown => "teardown",
+            Verb::SilenceAck => "silence-ack",
+            Verb::Shutdown => "shutdown",
+            Verb::ShowNeighbor => "show neighbor",
+            Verb::ShowAdjRibOutDash => "show adj-rib-out",
+            Verb::ShowAdjRibInDash => "show adj-rib-in",
+            Verb::ShowAdjRibOut => "show adj-rib out",
+            Verb::ShowAdjRibIn => "show adj-rib in",
+            Verb::Restart => "restart",
+            Verb::Reset => "reset",
+            Verb::Reload => "reload",
+            Verb::Help => "help",
+            Verb::FlushAdjRibOut => "flush adj-rib out",
+            Verb::EnableAck => "enable-ack",
+            Verb::DisableAck => "disable-ack",
+            Verb::Crash => "crash",
+            Verb::ClearAdjRibOutDash => "clear adj-rib-out",
+            Verb::ClearAdjRibInDash => "clear adj-rib-in",
+            Verb::ClearAdjRib => "clear adj-rib",
+            Verb::AnnounceWatchdog => "announce watchdog",
+            Verb::AnnounceVpls => "announce vpls",
+            Verb::AnnounceRouteRefresh => "announce route-refresh",
+            Verb::AnnounceRoute => "announce route",
+            Verb::AnnounceOperational => "announce operational",
+            Verb::AnnounceIpv6 => "announce ipv6",
+            Verb::AnnounceIpv4 => "announce ipv4",
+            Verb::AnnounceFlow => "announce flow",
+            Verb::AnnounceEor => "announce eor",
+            Verb::AnnounceAttributes => "announce attributes",
+            Verb::AnnounceAttribute => "announce attribute",
+            Verb::Comment => "#",
+        }
+    }
+
+    /// Only the show commands have a JSON variant in ExaBGP 5.0.
+    pub fn supports_json(self) -> bool {
+        matches!(
+            self,
+            Verb::ShowNeighbor
+                | Verb::ShowAdjRibIn
+                | Verb::ShowAdjRibOut
+                | Verb::ShowAdjRibInDash
+                | Verb::ShowAdjRibOutDash
+        )
+    }
+}
+
+/// Candidate names by first letter, each list in priority order.
+fn candidates(first: u8) -> &'static [Verb] {
+    use Verb::*;
+    match first {
+        b'w' => &[
+            WithdrawWatchdog,
+            WithdrawVpls,
+            WithdrawRoute,
+            WithdrawIpv6,
+            WithdrawIpv4,
+            WithdrawFlow,
+            WithdrawAttributes,
+            WithdrawAttribute,
+        ],
+        b'v' => &[Version],
+        b't' => &[Teardown],
+        b's' => &[
+            SilenceAck,
+            Shutdown,
+            ShowNeighbor,
+            ShowAdjRibOutDash,
+            ShowAdjRibInDash,
+            ShowAdjRibOut,
+            ShowAdjRibIn,
+        ],
+        b'r' => &[Restart, Reset, Reload],
+        b'h' => &[Help],
+        b'f' => &[FlushAdjRibOut],
+        b'e' => &[EnableAck],
+        b'd' => &[DisableAck],
+        b'c' => &[Crash, ClearAdjRibOutDash, ClearAdjRibInDash, ClearAdjRib],
+        b'a' => &[
+            AnnounceWatchdog,
+            AnnounceVpls,
+            AnnounceRouteRefresh,
+            AnnounceRoute,
+            AnnounceOperational,
+            AnnounceIpv6,
+            AnnounceIpv4,
+            AnnounceFlow,
+            AnnounceEor,
+            AnnounceAttributes,
+            AnnounceAttribute,
+        ],
+        b'#' => &[Comment],
+        _ => &[],
+    }
+}
+
+/// The command a normalised line is dispatched to, if any.
+///
+/// A line starting with `#` is always a comment: ExaBGP would dispatch
+/// `# shutdown now` to `shutdown` (and refuse `#text`), which no operator
+/// means.
+pub fn dispatch(line: &str) -> Option<Verb> {
+    if line.starts_with('#') {
+        return Some(Verb::Comment);
+    }
+    let b = line.as_bytes();
+    let mut best: Option<Verb> = None;
+    let mut start = 0usize;
+    loop {
+        if let Some(&first) = b.get(start) {
+            let rest = &b[start..];
+            for &v in candidates(first) {
+                if best.is_some_and(|bv| bv <= v) {
+                    break;
+                }
+                let n = v.name().as_bytes();
+                // equals / ends with ` name` / contains `name `
+                if rest.starts_with(n) && (rest.len() == n.len() || rest[n.len()] == b' ') {
+                    best = Some(v);
+                    break;
+                }
+            }
+        }
+        match memchr_space(b, start) {
+            Some(i) => start = i + 1,
+            None => break,
+        }
+    }
+    best
+}
+
+fn memchr_space(b: &[u8], from: usize) -> Option<usize> {
+    b.get(from..)?
+        .iter()
+        .position(|&c| c == b' ')
+        .map(|i| i + from)
+}
+
+/// The words of `s` after the words of `name`, if `s` starts with them.
+pub(crate) fn after<'a>(s: &'a str, name: &str) -> Option<&'a str> {
+    let rest = s.strip_prefix(name)?;
+    if rest.is_empty() {
+        Some(rest)
+    } else {
+        rest.strip_prefix(' ')
+    }
+}
+
+/// After the selector, the line must go on with the command's words.
+pub(crate) fn expect_verb<'a>(rest: &'a str, name: &str) -> Result<&'a str, CommandError> {
+    after(rest, name).ok_or_else(|| {
+        CommandError::syntax(format!(
+            "expected '{name}' after the neighbor selector, found '{}'",
+            rest
+        ))
+    })
+}
+
+/// Parse the line as `verb`.
+pub(crate) fn run(verb: Verb, line: &str) -> Result<Command, CommandError> {
+    use Verb::*;
+    Ok(match verb {
+        // Reactor commands ignore the rest of the line (ExaBGP never looks at it).
+        Version => Command::Version,
+        SilenceAck => Command::SilenceAck,
+        Shutdown => Command::Shutdown,
+        Restart => Command::Restart,
+        Reset => Command::Reset,
+        Reload => Command::Reload,
+        Help => Command::Help,
+        EnableAck => Command::EnableAck,
+        DisableAck => Command::DisableAck,
+        Crash => Command::Crash,
+        Comment => Command::Comment(line.trim_start_matches('#').trim().to_string()),
+        WithdrawWatchdog | AnnounceWatchdog => {
+            let action = if verb == AnnounceWatchdog {
+                Action::Announce
+            } else {
+                Action::Withdraw
+            };
+            // ExaBGP takes the third word of the line, whatever precedes it.
+            let name = line.split(' ').nth(2).map(str::to_string);
+            Command::Watchdog { action, name }
+        }
+        Teardown => {
+            let (sel, rest) = selector::extract(line)?;
+            let args = expect_verb(rest, verb.name())?;
+            let code = args.split(' ').next().unwrap_or("");
+            if code.is_empty() || !code.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(CommandError::syntax(format!(
+                    "expected a Cease subcode after 'teardown', found '{args}'"
+                )));
+            }
+            let subcode: u8 = code.parse().map_err(|_| {
+                CommandError::syntax(format!("Cease subcode {code} is not between 0 and 255"))
+            })?;
+            let neighbors = match sel {
+                super::Selector::All => Vec::new(),
+                super::Selector::Neighbors(v) => v,
+            };
+            Command::Teardown { neighbors, subcode }
+        }
+        ShowNeighbor => show::show_neighbor(line),
+        ShowAdjRibOut | ShowAdjRibOutDash => show::show_adj_rib(line, Direction::Out),
+        ShowAdjRibIn | ShowAdjRibInDash => show::show_adj_rib(line, Direction::In),
+        FlushAdjRibOut => rib::flush(line)?,
+        ClearAdjRib | ClearAdjRibInDash | ClearAdjRibOutDash => rib::clear(line, verb)?,
+        AnnounceOperational => operational::parse_command(line)?,
+        WithdrawVpls | WithdrawRoute | WithdrawIpv6 | WithdrawIpv4 | WithdrawFlow
+        | WithdrawAttributes | WithdrawAttribute | AnnounceVpls | AnnounceRouteRefresh
+        | AnnounceRoute | AnnounceIpv6 | AnnounceIpv4 | AnnounceFlow | AnnounceEor
+        | AnnounceAttributes | AnnounceAttribute => route::parse(verb, line)?,
+    })
+}
