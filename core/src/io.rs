@@ -107,6 +107,14 @@ pub enum Event {
     SessionUp { peer: IpAddr },
     /// A session went down.
     SessionDown { peer: IpAddr, reason: String },
+    /// The API asked for a reload (`reload`: like SIGUSR1) or a restart
+    /// (`restart`: like SIGALRM). The core cannot read files: the runtime
+    /// reads and parses the configuration again and answers with
+    /// `Input::Control(Control::Reload(..))` / `Control::Restart(..)`, or
+    /// keeps the running configuration if that fails. (An event rather than
+    /// an `Output` variant so that drivers without reload support can ignore
+    /// it.)
+    ReloadRequested { restart: bool },
     /// A configuration-level problem noticed at run time (e.g. a socket option the
     /// kernel refused must be reported by the runtime; the core reports its own).
     Warning { message: String },

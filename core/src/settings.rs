@@ -28,6 +28,10 @@ pub struct Settings {
     pub api_ack: bool,
     /// `api.respawn`: restart API processes that exit (true).
     pub api_respawn: bool,
+    /// `api.respawn-limit` (oxbgp extension, default 5 as ExaBGP's fixed
+    /// value): respawns tolerated per process inside one 64-second window
+    /// before the daemon gives up and exits.
+    pub api_respawn_limit: u32,
     /// `api.terminate`: stop the daemon when a process is broken (false).
     pub api_terminate: bool,
     /// `api.cli`: offer the control channel for `oxbgp cli` (true).
@@ -63,6 +67,7 @@ impl Default for Settings {
             bgp_openwait: 60,
             api_ack: true,
             api_respawn: true,
+            api_respawn_limit: 5,
             api_terminate: false,
             api_cli: true,
             api_compact: false,
@@ -168,6 +173,12 @@ impl Settings {
         }
         s.api_ack = boolean("api.ack", s.api_ack)?;
         s.api_respawn = boolean("api.respawn", s.api_respawn)?;
+        if let Some(v) = get("api.respawn-limit") {
+            s.api_respawn_limit = v
+                .trim()
+                .parse()
+                .map_err(|_| err("api.respawn-limit", &v, "a number"))?;
+        }
         s.api_terminate = boolean("api.terminate", s.api_terminate)?;
         s.api_cli = boolean("api.cli", s.api_cli)?;
         s.api_compact = boolean("api.compact", s.api_compact)?;

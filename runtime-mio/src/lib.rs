@@ -60,6 +60,8 @@ pub struct Runtime {
     inputs: VecDeque<Input>,
     exit_code: Option<i32>,
     reloader: Option<Reloader>,
+    /// `oxbgp --record`: every input fed to the core (see `oxbgp_core::record`).
+    record: Option<(oxbgp_core::record::Recorder, Box<dyn Write>)>,
 }
 
 impl Runtime {
@@ -73,7 +75,18 @@ impl Runtime {
         poll.registry()
             .register(&mut signals.receiver, SIGNAL_TOKEN, Interest::READABLE)?;
         let origin = std::time::Instant::now();
-        let speaker = Speaker::new(config, settings, Instant::ZERO);
+        let epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let mut speaker = Speaker::new(config, settings, Instant::ZERO);
+        speaker.set_identity(oxbgp_core::speaker::DaemonIdentity {
+            pid: std::process::id(),
+            // SAFETY: getppid has no preconditions and cannot fail.
+            ppid: unsafe { libc::getppid() } as u32,
+            host: hostname(),
+            epoch_at_origin: epoch,
+        });
         Ok(Runtime {
             poll,
             speaker,
@@ -88,7 +101,37 @@ impl Runtime {
             inputs: VecDeque::new(),
             exit_code: None,
             reloader,
+            record: None,
         })
+    }
+
+    /// Record every input fed to the core into `sink` (header written now).
+    pub fn with_recording(mut self, mut sink: Box<dyn Write>) -> io::Result<Runtime> {
+        // The identity shows in API messages: set it again, known, to record it.
+        let epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+            - self.origin.elapsed().as_secs_f64();
+        let identity = oxbgp_core::speaker::DaemonIdentity {
+            pid: std::process::id(),
+            // SAFETY: getppid has no preconditions and cannot fail.
+            ppid: unsafe { libc::getppid() } as u32,
+            host: hostname(),
+            epoch_at_origin: epoch,
+        };
+        self.speaker.set_identity(identity.clone());
+        let mut r = oxbgp_core::record::Recorder::new();
+        sink.write_all(
+            r.header(
+                self.speaker.config(),
+                self.speaker.settings(),
+                Some(&identity),
+            )
+            .as_bytes(),
+        )?;
+        self.record = Some((r, sink));
+        Ok(self)
     }
 
     fn now(&self) -> Instant {
@@ -141,10 +184,21 @@ impl Runtime {
     }
 
     /// Feed queued inputs to the core and execute its outputs until it is idle.
+    /// Every input queued so far is handed over before the outputs are
+    /// drained: lines read from a process in one cycle are then turned into
+    /// UPDATEs together (the core builds UPDATEs in `poll_output`), which is
+    /// how ExaBGP merges changes that cancel out (FORMAT.md §8.2).
     fn drain(&mut self) -> Instant {
         loop {
-            if let Some(input) = self.inputs.pop_front() {
+            while let Some(input) = self.inputs.pop_front() {
                 let now = self.now();
+                if let Some((rec, sink)) = self.record.as_mut() {
+                    let more = !self.inputs.is_empty();
+                    if let Err(e) = sink.write_all(rec.input(now, &input, more).as_bytes()) {
+                        log::error!("recording stopped: {e}");
+                        self.record = None;
+                    }
+                }
                 self.speaker.handle_input(now, input);
             }
             let deadline = loop {
@@ -154,6 +208,9 @@ impl Runtime {
                 }
             };
             if self.inputs.is_empty() {
+                if let Some((_, sink)) = self.record.as_mut() {
+                    let _ = sink.flush();
+                }
                 return deadline;
             }
         }
@@ -302,6 +359,14 @@ impl Runtime {
                         ProcessSignal::Kill => libc::SIGKILL,
                     });
                 }
+            }
+            Output::Event(Event::ReloadRequested { restart }) => {
+                // The API's `reload` / `restart`: as SIGUSR1 / SIGALRM.
+                self.on_signal(if restart {
+                    libc::SIGALRM
+                } else {
+                    libc::SIGUSR1
+                });
             }
             Output::Event(e) => log_event(&e),
             Output::Exit { code } => self.exit_code = Some(code),
@@ -693,7 +758,34 @@ fn log_event(e: &Event) {
     }
 }
 
+/// The host name for the JSON envelope (`socket.gethostname()` in ExaBGP).
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates
+    // within it on success (truncation is handled by the NUL search).
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+    if r != 0 {
+        return "localhost".into();
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
 /// Convenience: build and run a runtime.
 pub fn run(config: Config, settings: Settings, reloader: Option<Reloader>) -> io::Result<i32> {
     Runtime::new(config, settings, reloader)?.run()
+}
+
+/// [`run`], recording every input fed to the core into `record` when given.
+pub fn run_recorded(
+    config: Config,
+    settings: Settings,
+    reloader: Option<Reloader>,
+    record: Option<Box<dyn Write>>,
+) -> io::Result<i32> {
+    let rt = Runtime::new(config, settings, reloader)?;
+    match record {
+        Some(sink) => rt.with_recording(sink)?.run(),
+        None => rt.run(),
+    }
 }

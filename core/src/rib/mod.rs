@@ -7,10 +7,12 @@
 //! * [`routes`]: configured routes of every kind (FlowSpec, VPLS, MUP, MVPN
 //!   encoded here) as RIB entries.
 
+pub mod adj_in;
 pub mod attrs;
 pub mod encode;
 pub mod out;
 pub mod routes;
 
+pub use adj_in::AdjRibIn;
 pub use attrs::{AttrId, AttrTable, RouteAttributes};
 pub use out::{AdjRibOut, Batch};

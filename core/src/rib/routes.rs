@@ -250,62 +250,75 @@ fn attrs(attributes: &Attributes, next_hop: NextHop) -> RouteAttributes {
     }
 }
 
+/// A `route` (unicast, labelled, VPN) as a RIB entry.
+pub fn from_route(r: &crate::config::model::Route) -> RibRoute {
+    RibRoute {
+        family: r.family,
+        nlri: r.nlri.clone(),
+        attrs: attrs(&r.attributes, r.next_hop),
+        watchdog: r.watchdog.clone(),
+        withdrawn: r.withdrawn,
+    }
+}
+
+/// A FlowSpec rule as a RIB entry.
+pub fn from_flow(f: &FlowRoute) -> RibRoute {
+    RibRoute {
+        family: f.family,
+        nlri: flow_nlri(f),
+        attrs: attrs(&f.attributes, f.next_hop),
+        watchdog: f.watchdog.clone(),
+        withdrawn: f.withdrawn,
+    }
+}
+
+/// A VPLS route as a RIB entry.
+pub fn from_vpls(p: &VplsRoute) -> RibRoute {
+    RibRoute {
+        family: Family::new(Afi::L2VPN, crate::wire::family::Safi::VPLS),
+        nlri: vpls_nlri(p),
+        attrs: attrs(&p.attributes, p.next_hop),
+        watchdog: p.watchdog.clone(),
+        withdrawn: p.withdrawn,
+    }
+}
+
+/// A MUP route as a RIB entry.
+pub fn from_mup(m: &MupRoute) -> RibRoute {
+    // ExaBGP carries an IPv4 next hop of an IPv6 MUP route as an
+    // IPv4-mapped IPv6 address (and so without NEXT_HOP attribute).
+    let nh = match (m.family.afi, m.next_hop) {
+        (Afi::IPV6, NextHop::Ip(IpAddr::V4(v4))) => NextHop::Ip(IpAddr::V6(v4.to_ipv6_mapped())),
+        (_, nh) => nh,
+    };
+    RibRoute {
+        family: m.family,
+        nlri: mup_nlri(m),
+        attrs: attrs(&m.attributes, nh),
+        watchdog: None,
+        withdrawn: false,
+    }
+}
+
+/// An MCAST-VPN route as a RIB entry.
+pub fn from_mcast_vpn(m: &McastVpnRoute) -> RibRoute {
+    RibRoute {
+        family: m.family,
+        nlri: mcast_vpn_nlri(m),
+        attrs: attrs(&m.attributes, m.next_hop),
+        watchdog: None,
+        withdrawn: false,
+    }
+}
+
 /// Every configured route of a neighbor, in configuration order by kind.
 pub fn configured(n: &NeighborConfig) -> Vec<RibRoute> {
     let mut v = Vec::new();
-    for r in &n.routes {
-        v.push(RibRoute {
-            family: r.family,
-            nlri: r.nlri.clone(),
-            attrs: attrs(&r.attributes, r.next_hop),
-            watchdog: r.watchdog.clone(),
-            withdrawn: r.withdrawn,
-        });
-    }
-    for f in &n.flows {
-        v.push(RibRoute {
-            family: f.family,
-            nlri: flow_nlri(f),
-            attrs: attrs(&f.attributes, f.next_hop),
-            watchdog: f.watchdog.clone(),
-            withdrawn: f.withdrawn,
-        });
-    }
-    for p in &n.vpls {
-        v.push(RibRoute {
-            family: Family::new(Afi::L2VPN, crate::wire::family::Safi::VPLS),
-            nlri: vpls_nlri(p),
-            attrs: attrs(&p.attributes, p.next_hop),
-            watchdog: p.watchdog.clone(),
-            withdrawn: p.withdrawn,
-        });
-    }
-    for m in &n.mup {
-        // ExaBGP carries an IPv4 next hop of an IPv6 MUP route as an
-        // IPv4-mapped IPv6 address (and so without NEXT_HOP attribute).
-        let nh = match (m.family.afi, m.next_hop) {
-            (Afi::IPV6, NextHop::Ip(IpAddr::V4(v4))) => {
-                NextHop::Ip(IpAddr::V6(v4.to_ipv6_mapped()))
-            }
-            (_, nh) => nh,
-        };
-        v.push(RibRoute {
-            family: m.family,
-            nlri: mup_nlri(m),
-            attrs: attrs(&m.attributes, nh),
-            watchdog: None,
-            withdrawn: false,
-        });
-    }
-    for m in &n.mcast_vpn {
-        v.push(RibRoute {
-            family: m.family,
-            nlri: mcast_vpn_nlri(m),
-            attrs: attrs(&m.attributes, m.next_hop),
-            watchdog: None,
-            withdrawn: false,
-        });
-    }
+    v.extend(n.routes.iter().map(from_route));
+    v.extend(n.flows.iter().map(from_flow));
+    v.extend(n.vpls.iter().map(from_vpls));
+    v.extend(n.mup.iter().map(from_mup));
+    v.extend(n.mcast_vpn.iter().map(from_mcast_vpn));
     v
 }
 

@@ -7,12 +7,17 @@
 //! checked. API processes (issue #4) will hang off [`Speaker`] as well: their
 //! spawn requests go out at start and their commands feed the peers' RIBs.
 
+pub mod api;
+pub mod events;
+pub mod pattern;
 pub mod peer;
+pub mod process;
 
 #[cfg(test)]
 mod tests;
 
 pub use peer::Peer;
+pub use process::DaemonIdentity;
 
 use crate::config::{AsnSetting, Config, NeighborConfig};
 use crate::fsm::{notify, Session, SessionEvent, State};
@@ -43,6 +48,15 @@ pub struct Speaker {
     now: Instant,
     shutting_down: bool,
     exited: bool,
+    /// API processes (issue #4).
+    pub(crate) procs: process::Processes,
+    /// Set while shutting down with processes still running: when to SIGKILL
+    /// them and exit with the code.
+    exit_after: Option<(Instant, i32)>,
+    /// API commands changed RIBs since the last flush: the UPDATEs are built
+    /// at the next [`Speaker::poll_output`], so that every command read in one
+    /// cycle is merged (FORMAT.md §8.2).
+    rib_dirty: bool,
 }
 
 fn encode_message(m: &Message) -> Bytes {
@@ -136,7 +150,16 @@ impl Speaker {
             now,
             shutting_down: false,
             exited: false,
+            procs: process::Processes::default(),
+            exit_after: None,
+            rib_dirty: false,
         };
+        s.procs.respawn_limit = s.settings.api_respawn_limit;
+        s.procs.respawn_enabled = s.settings.api_respawn;
+        s.procs.default_ack = s.settings.api_ack;
+        let cfg = s.config.clone();
+        s.procs.configure(&cfg, false, &mut s.outputs);
+        s.relink();
         for ip in s.settings.tcp_bind.clone() {
             s.listen(
                 SocketAddr::new(ip, s.settings.tcp_port),
@@ -250,39 +273,144 @@ impl Speaker {
                     .push_back(Output::Event(Event::Warning { message }));
                 self.exit(1);
             }
-            Input::ProcessStarted { .. }
-            | Input::ProcessSpawnFailed { .. }
-            | Input::ProcessLine { .. }
-            | Input::ProcessExited { .. } => {
-                // API processes: issue #4.
-                log::debug!("process input ignored (API processes not wired yet)");
+            Input::ProcessStarted { process, pid } => self.procs.started(process, pid),
+            Input::ProcessSpawnFailed { process, reason } => {
+                log::error!("could not start process {process:?}: {reason}");
+                self.process_gone(process, now);
             }
+            Input::ProcessExited { process, .. } => self.process_gone(process, now),
+            Input::ProcessLine { process, line } => self.api_line(Some(process), &line, now),
             Input::Control(c) => match c {
                 Control::Shutdown => self.shutdown(now),
-                Control::Reload(c) | Control::ReloadAll(c) => self.reconfigure(*c, now, false),
-                Control::Restart(c) => self.reconfigure(*c, now, true),
-                Control::Command(cmd) => {
-                    log::warn!("control command ignored (API not wired yet): {cmd}");
-                }
+                Control::Reload(c) => self.reconfigure_all(*c, now, false, false),
+                Control::ReloadAll(c) => self.reconfigure_all(*c, now, false, true),
+                Control::Restart(c) => self.reconfigure_all(*c, now, true, true),
+                Control::Command(cmd) => self.api_line(None, &cmd, now),
             },
         }
         self.after_input(now);
     }
 
     pub fn poll_output(&mut self) -> Output {
+        if self.rib_dirty && !self.exited {
+            self.rib_dirty = false;
+            for i in 0..self.peers.len() {
+                self.flush(i);
+            }
+        }
         if let Some(o) = self.outputs.pop_front() {
             return o;
         }
         if self.exited {
             return Output::Timeout(Instant::NEVER);
         }
-        let d = self
+        let mut d = self
             .peers
             .iter()
             .map(|p| p.deadline())
             .min()
             .unwrap_or(Instant::NEVER);
+        if let Some((at, _)) = self.exit_after {
+            d = d.min(at);
+        }
         Output::Timeout(d)
+    }
+
+    /// Tell the core who it is (pid, parent pid, host name) and the wall-clock
+    /// time at `Instant::ZERO`, for the JSON envelope and the text shutdown
+    /// line. Runtimes call it once, right after [`Speaker::new`].
+    pub fn set_identity(&mut self, identity: DaemonIdentity) {
+        self.procs.identity = identity;
+    }
+
+    /// The API processes (name, state, pid).
+    pub fn processes(&self) -> &[process::ApiProcess] {
+        &self.procs.list
+    }
+
+    /// Recompute which processes hear about and may address each neighbor.
+    fn relink(&mut self) {
+        for p in &mut self.peers {
+            let (subs, permitted) = events::links(&p.config, &self.procs);
+            p.subs = subs;
+            p.permitted = permitted;
+        }
+    }
+
+    /// Wall-clock seconds now (for the respawn bucket).
+    fn wall_secs(&self, now: Instant) -> u64 {
+        let t = self.procs.identity.epoch_at_origin + now.as_nanos() as f64 / 1e9;
+        if t > 0.0 {
+            t as u64
+        } else {
+            0
+        }
+    }
+
+    fn process_gone(&mut self, id: crate::io::ProcId, now: Instant) {
+        let secs = self.wall_secs(now);
+        let outcome = self
+            .procs
+            .exited(id, secs, self.shutting_down, &mut self.outputs);
+        if outcome == process::ExitOutcome::Storm {
+            self.shutdown(now);
+            return;
+        }
+        if outcome == process::ExitOutcome::Gone
+            && self.settings.api_terminate
+            && !self.shutting_down
+        {
+            log::error!("a process ended and api.terminate is set: shutting down");
+            self.shutdown(now);
+            return;
+        }
+        if self.shutting_down && !self.procs.any_running() {
+            if let Some((_, code)) = self.exit_after.take() {
+                self.exit(code);
+            }
+        }
+    }
+
+    /// Deliver an event about neighbor `i` to the processes that asked for it.
+    fn emit(&mut self, i: usize, ev: events::EventKind<'_>) {
+        let p = &mut self.peers[i];
+        if p.subs.is_empty() {
+            return;
+        }
+        let (local, peer_as) = match &p.session {
+            Some(s) => (
+                Some(canonical(s.local.ip())),
+                s.received_open().map(|o| o.asn()),
+            ),
+            None => (None, None),
+        };
+        let rid = p.router_id(local.unwrap_or(p.config.peer_address));
+        let view = events::neighbor_view(&p.config, local, rid, peer_as);
+        for k in 0..p.subs.len() {
+            let s = p.subs[k];
+            if !events::selects(&s, &ev) {
+                continue;
+            }
+            let Some(proc_) = self.procs.get(s.process) else {
+                continue;
+            };
+            if !proc_.running {
+                continue;
+            }
+            let line = events::render(
+                proc_.encoder,
+                &ev,
+                &view,
+                &self.procs.identity,
+                self.now,
+                &mut p.api_counter,
+                self.settings.api_compact,
+            );
+            self.outputs.push_back(Output::WriteProcess {
+                process: s.process,
+                data: Bytes::from(line.into_bytes()),
+            });
+        }
     }
 
     fn session_peer(&self, conn: ConnId) -> Option<usize> {
@@ -414,6 +542,7 @@ impl Speaker {
         self.set_state(i, State::Connect);
         let s = Session::new(conn, local, remote, params, now, &mut ev);
         self.peers[i].session = Some(s);
+        self.emit(i, events::EventKind::Connected);
         self.process(i, now, ev);
     }
 
@@ -439,12 +568,22 @@ impl Speaker {
                     p.restarted = false;
                     p.initial_dump = true;
                     p.rib.session_up();
+                    p.adj_in.clear();
                     let peer = p.address();
                     self.outputs
                         .push_back(Output::Event(Event::SessionUp { peer }));
+                    self.emit(i, events::EventKind::Up);
+                    self.rib_dirty = true;
                 }
                 SessionEvent::Update(u) => {
-                    // Adj-RIB-In and API delivery come with issue #4. Received routes
+                    if self.peers[i].config.adj_rib_in {
+                        self.peers[i].adj_in.apply(&u);
+                    }
+                    self.emit(
+                        i,
+                        events::EventKind::Update(crate::api::json::Direction::Receive, &u),
+                    );
+                    // Received routes
                     // are logged in ExaBGP's text form under the `routes` target
                     // (exabgp.log.routes), rendered only when that target is on.
                     if log::log_enabled!(target: "routes", log::Level::Info) {
@@ -469,6 +608,17 @@ impl Speaker {
                     let was_established = p.state == State::Established;
                     let peer = p.address();
                     log::info!("peer {peer} down: {}", reason.text);
+                    if let Some(n) = &reason.received {
+                        self.emit(
+                            i,
+                            events::EventKind::Notification(
+                                crate::api::json::Direction::Receive,
+                                n,
+                            ),
+                        );
+                    }
+                    self.emit(i, events::EventKind::Down(&reason.text));
+                    let p = &mut self.peers[i];
                     p.session = None;
                     p.initial_dump = false;
                     p.rib.session_down();
@@ -530,6 +680,15 @@ impl Speaker {
 
     /// Timers, RIB flushes, connection attempts and the exit check.
     fn after_input(&mut self, now: Instant) {
+        // RIB changes are turned into UPDATEs at the next poll_output.
+        self.rib_dirty = true;
+        if let Some((at, code)) = self.exit_after {
+            if now >= at {
+                self.exit_after = None;
+                self.procs.kill_remaining(&mut self.outputs);
+                self.exit(code);
+            }
+        }
         for i in 0..self.peers.len() {
             // Session timers.
             let mut ev = Vec::new();
@@ -537,7 +696,6 @@ impl Speaker {
                 s.tick(now, &mut ev);
             }
             self.process(i, now, ev);
-            self.flush(i);
             // Outgoing connection attempts.
             let p = &self.peers[i];
             if !self.shutting_down
@@ -710,6 +868,8 @@ impl Speaker {
         if self.shutting_down {
             return;
         }
+        // What earlier commands queued goes out before the NOTIFICATIONs.
+        self.flush_all();
         self.shutting_down = true;
         for i in 0..self.peers.len() {
             self.peers[i].stopped = true;
@@ -727,7 +887,40 @@ impl Speaker {
             }
             self.process(i, now, ev);
         }
-        self.exit(0);
+        // Processes: shutdown message, SIGTERM, SIGKILL after the grace period.
+        if self.procs.begin_shutdown(&mut self.outputs) {
+            self.exit_after = Some((now + process::KILL_GRACE, 0));
+        } else {
+            self.exit(0);
+        }
+    }
+
+    /// Build the UPDATEs of every pending RIB change now.
+    fn flush_all(&mut self) {
+        self.rib_dirty = false;
+        for i in 0..self.peers.len() {
+            self.flush(i);
+        }
+    }
+
+    /// Reload (SIGUSR1, `reload`), reload with process restart (SIGUSR2) or
+    /// restart (SIGALRM, `restart`): neighbors as [`Speaker::reconfigure`],
+    /// then processes (new ones started, removed ones stopped).
+    pub fn reconfigure_all(
+        &mut self,
+        config: Config,
+        now: Instant,
+        restart: bool,
+        restart_processes: bool,
+    ) {
+        if self.shutting_down {
+            return;
+        }
+        self.flush_all();
+        self.procs
+            .configure(&config, restart_processes, &mut self.outputs);
+        self.reconfigure(config, now, restart);
+        self.relink();
     }
 
     fn exit(&mut self, code: i32) {

@@ -7,7 +7,7 @@ use crate::fsm::open::{self, OpenParams};
 use crate::fsm::{Backoff, Session, SessionParams, State};
 use crate::io::{ConnId, SocketOptions};
 use crate::rib::routes::{self, RibRoute};
-use crate::rib::AdjRibOut;
+use crate::rib::{AdjRibIn, AdjRibOut};
 use crate::settings::Settings;
 use crate::time::Instant;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -33,6 +33,14 @@ pub struct Peer {
     pub rib: AdjRibOut,
     /// Configured routes tied to a watchdog, with their current state.
     pub(crate) watchdogs: Vec<Watchdog>,
+    /// Received routes (`adj-rib-in`), for `show adj-rib in`.
+    pub adj_in: AdjRibIn,
+    /// Processes that receive this neighbor's events, with their flags.
+    pub(crate) subs: Vec<super::events::Subscription>,
+    /// Processes allowed to address this neighbor with commands.
+    pub(crate) permitted: Vec<crate::io::ProcId>,
+    /// The JSON `counter`, shared by every JSON process (reference §4.1).
+    pub(crate) api_counter: u64,
 }
 
 /// A configured route under `watchdog NAME` control (ExaBGP +/- sets).
@@ -74,6 +82,10 @@ impl Peer {
             initial_dump: false,
             rib,
             watchdogs,
+            adj_in: AdjRibIn::default(),
+            subs: Vec::new(),
+            permitted: Vec::new(),
+            api_counter: 0,
         }
     }
 

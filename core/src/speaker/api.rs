@@ -1,0 +1,484 @@
+//! API commands read from processes (and the control channel): parse with
+//! [`crate::api::command::parse`], pick the neighbors the process may address,
+//! act on their RIBs and sessions, answer (reference §3).
+//!
+//! Route commands only change Adj-RIB-Outs; the UPDATEs are built when the
+//! runtime next drains [`Speaker::poll_output`], so every command read in one
+//! cycle is merged first (FORMAT.md §8.2). Commands that put messages on the
+//! wire themselves (EoR, teardown, flush, route refresh, shutdown) first flush
+//! what earlier commands queued, so nothing overtakes them.
+
+use super::{canonical, encode_message, Speaker};
+use crate::api::command::{self, reactor, Action, Command, Direction, Selector};
+use crate::fsm::State;
+use crate::io::{Event, Output, ProcId};
+use crate::rib::encode::{self, Outbound};
+use crate::rib::routes::{self, RibRoute};
+use crate::time::Instant;
+use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
+use crate::wire::Message;
+
+impl Speaker {
+    /// One line from process `from` (None: the control channel, which may
+    /// address every neighbor).
+    pub(crate) fn api_line(&mut self, from: Option<ProcId>, line: &str, now: Instant) {
+        if self.shutting_down {
+            return;
+        }
+        let cmd = match command::parse(line) {
+            Ok(c) => c,
+            Err(e) => {
+                if e.kind == command::ErrorKind::Empty {
+                    return;
+                }
+                log::warn!("command from {}: {e}", self.process_name(from));
+                return self.answer(from, false);
+            }
+        };
+        let ok = self.execute(from, cmd, now);
+        if let Some(ok) = ok {
+            self.answer(from, ok);
+        }
+    }
+
+    fn process_name(&self, from: Option<ProcId>) -> String {
+        match from.and_then(|id| self.procs.get(id)) {
+            Some(p) => p.name.clone(),
+            None => "the control channel".into(),
+        }
+    }
+
+    /// `done` / `error` when the process has acknowledgements on.
+    pub(crate) fn answer(&mut self, from: Option<ProcId>, ok: bool) {
+        let Some(id) = from else { return };
+        if self.procs.get(id).is_some_and(|p| p.ack) {
+            self.procs
+                .write_line(id, if ok { "done" } else { "error" }, &mut self.outputs);
+        }
+    }
+
+    /// A line of command output (before the ack).
+    fn reply(&mut self, from: Option<ProcId>, line: &str) {
+        match from {
+            Some(id) => self.procs.write_line(id, line, &mut self.outputs),
+            None => log::info!("{line}"),
+        }
+    }
+
+    /// Indices of the peers `from` may address that `selector` picks.
+    fn selected(&self, from: Option<ProcId>, selector: &Selector) -> Vec<usize> {
+        (0..self.peers.len())
+            .filter(|&i| {
+                let p = &self.peers[i];
+                from.is_none_or(|id| p.permitted.contains(&id)) && selector.matches(&p.config)
+            })
+            .collect()
+    }
+
+    fn established(&self, i: usize) -> bool {
+        self.peers[i]
+            .session
+            .as_ref()
+            .is_some_and(|s| s.state() == State::Established)
+    }
+
+    /// Announce (or withdraw) RIB entries on the selected peers that carry
+    /// their family. `None` when no peer is selected (→ `error`).
+    fn change(
+        &mut self,
+        from: Option<ProcId>,
+        selector: &Selector,
+        routes: &[RibRoute],
+        announce: bool,
+    ) -> bool {
+        let peers = self.selected(from, selector);
+        if peers.is_empty() {
+            log::warn!("no neighbor matching the command");
+            return false;
+        }
+        for i in peers {
+            let p = &mut self.peers[i];
+            for r in routes {
+                if !p.config.families.contains(&r.family) {
+                    log::error!(
+                        "the route family ({}) is not configured on neighbor {}",
+                        r.family,
+                        p.address()
+                    );
+                    continue;
+                }
+                if announce {
+                    p.rib.announce(r.family, r.nlri.clone(), r.attrs.clone());
+                } else if r.attrs.attributes.is_empty() {
+                    p.rib.withdraw(r.family, r.nlri.clone());
+                } else {
+                    // ExaBGP sends the attributes given with the withdrawal
+                    // (visible on MP_UNREACH UPDATEs, api-ipv4).
+                    p.rib
+                        .withdraw_with_attributes(r.family, r.nlri.clone(), r.attrs.clone());
+                }
+            }
+        }
+        self.rib_dirty = true;
+        true
+    }
+
+    /// Run one command; `Some(ok)` is the ack to give, `None` none.
+    fn execute(&mut self, from: Option<ProcId>, cmd: Command, now: Instant) -> Option<bool> {
+        use Command as C;
+        let ok = match cmd {
+            C::Announce { selector, routes } | C::Withdraw { selector, routes }
+                if routes.is_empty() =>
+            {
+                let _ = selector;
+                false
+            }
+            C::Announce { selector, routes } => {
+                let r: Vec<RibRoute> = routes.iter().map(routes::from_route).collect();
+                self.change(from, &selector, &r, true)
+            }
+            C::Withdraw { selector, routes } => {
+                let r: Vec<RibRoute> = routes.iter().map(routes::from_route).collect();
+                self.change(from, &selector, &r, false)
+            }
+            C::AnnounceFlow { selector, flows } => {
+                let r: Vec<RibRoute> = flows.iter().map(routes::from_flow).collect();
+                self.change(from, &selector, &r, true)
+            }
+            C::WithdrawFlow { selector, flows } => {
+                let r: Vec<RibRoute> = flows.iter().map(routes::from_flow).collect();
+                self.change(from, &selector, &r, false)
+            }
+            C::AnnounceVpls { selector, vpls } => {
+                let r: Vec<RibRoute> = vpls.iter().map(routes::from_vpls).collect();
+                self.change(from, &selector, &r, true)
+            }
+            C::WithdrawVpls { selector, vpls } => {
+                let r: Vec<RibRoute> = vpls.iter().map(routes::from_vpls).collect();
+                self.change(from, &selector, &r, false)
+            }
+            C::AnnounceMcastVpn { selector, routes } => {
+                let r: Vec<RibRoute> = routes.iter().map(routes::from_mcast_vpn).collect();
+                self.change(from, &selector, &r, true)
+            }
+            C::WithdrawMcastVpn { selector, routes } => {
+                let r: Vec<RibRoute> = routes.iter().map(routes::from_mcast_vpn).collect();
+                self.change(from, &selector, &r, false)
+            }
+            C::AnnounceMup { selector, routes } => {
+                let r: Vec<RibRoute> = routes.iter().map(routes::from_mup).collect();
+                self.change(from, &selector, &r, true)
+            }
+            C::WithdrawMup { selector, routes } => {
+                let r: Vec<RibRoute> = routes.iter().map(routes::from_mup).collect();
+                self.change(from, &selector, &r, false)
+            }
+            C::AnnounceEor { selector, family } => {
+                let peers = self.selected(from, &selector);
+                if peers.is_empty() {
+                    false
+                } else {
+                    for i in peers {
+                        if !self.established(i) {
+                            continue;
+                        }
+                        self.flush(i);
+                        let Some(s) = &self.peers[i].session else {
+                            continue;
+                        };
+                        let Some(n) = s.negotiated() else { continue };
+                        let data = encode::end_of_rib(family, &n.ctx);
+                        let conn = s.conn;
+                        self.outputs.push_back(Output::Transmit { conn, data });
+                    }
+                    true
+                }
+            }
+            C::AnnounceRouteRefresh { selector, family } => {
+                let peers = self.selected(from, &selector);
+                for &i in &peers {
+                    if !self.established(i) || !self.peers[i].config.capability.route_refresh {
+                        continue;
+                    }
+                    self.flush(i);
+                    if let Some(s) = &self.peers[i].session {
+                        let data = encode_message(&Message::RouteRefresh(RouteRefresh {
+                            family,
+                            subtype: RefreshSubtype::Request,
+                        }));
+                        let conn = s.conn;
+                        self.outputs.push_back(Output::Transmit { conn, data });
+                    }
+                }
+                !peers.is_empty()
+            }
+            C::AnnounceOperational { selector, .. } => {
+                // Operational messages (draft-ietf-idr-operational-message)
+                // are not sent yet; ExaBGP answers done once queued.
+                !self.selected(from, &selector).is_empty()
+            }
+            C::OperationalIgnored => true,
+            C::Watchdog { action, name } => {
+                let name = name.unwrap_or_else(|| self.process_name(from));
+                let announce = action == Action::Announce;
+                for p in &mut self.peers {
+                    p.watchdog(&name, announce);
+                }
+                self.rib_dirty = true;
+                true
+            }
+            C::Teardown { neighbors, subcode } => {
+                for i in (0..self.peers.len()).rev() {
+                    let p = &self.peers[i];
+                    let allowed = from.is_none_or(|id| p.permitted.contains(&id));
+                    if allowed
+                        && self.established(i)
+                        && neighbors.iter().any(|m| m.matches(&p.config))
+                    {
+                        self.flush(i);
+                        self.teardown(i, subcode, now);
+                    }
+                }
+                true
+            }
+            C::FlushAdjRibOut { selector } => {
+                let peers = self.selected(from, &selector);
+                for &i in &peers {
+                    if self.established(i) {
+                        self.flush(i);
+                        self.resend(i);
+                    }
+                }
+                !peers.is_empty()
+            }
+            C::ClearAdjRib {
+                selector,
+                direction,
+            } => {
+                let peers = self.selected(from, &selector);
+                for &i in &peers {
+                    let p = &mut self.peers[i];
+                    match direction {
+                        Direction::In => p.adj_in.clear(),
+                        Direction::Out => {
+                            let all: Vec<_> = p.rib.routes().map(|(f, n, _)| (f, n)).collect();
+                            for (f, n) in all {
+                                p.rib.withdraw(f, n);
+                            }
+                        }
+                    }
+                }
+                self.rib_dirty = true;
+                !peers.is_empty()
+            }
+            C::ShowNeighbor { filter, mode } => {
+                for line in self.show_neighbor(filter.as_deref(), mode) {
+                    self.reply(from, &line);
+                }
+                true
+            }
+            C::ShowAdjRib {
+                direction,
+                extensive,
+                json,
+                kind,
+                filter,
+            } => {
+                for line in self.show_adj_rib(direction, extensive, json, kind, filter.as_deref()) {
+                    self.reply(from, &line);
+                }
+                true
+            }
+            C::Shutdown => {
+                self.reply(from, reactor::SHUTDOWN_TEXT);
+                self.force_answer(from);
+                self.shutdown(now);
+                return None;
+            }
+            C::Reload | C::Restart => {
+                let restart = matches!(cmd, C::Restart);
+                let text = if restart {
+                    reactor::RESTART_TEXT
+                } else {
+                    reactor::RELOAD_TEXT
+                };
+                self.reply(from, text);
+                self.outputs
+                    .push_back(Output::Event(Event::ReloadRequested { restart }));
+                true
+            }
+            C::Version => {
+                let v = reactor::version_text(&self.settings.release());
+                self.reply(from, &v);
+                true
+            }
+            C::Help => {
+                for l in reactor::help_lines() {
+                    self.reply(from, l);
+                }
+                true
+            }
+            C::Comment(text) => {
+                log::debug!(target: "process", "{text}");
+                true
+            }
+            C::Debug(text) => {
+                log::warn!(target: "api", "debug info from {} : {text}", self.process_name(from));
+                return None;
+            }
+            C::EnableAck => {
+                if let Some(p) = from.and_then(|id| self.procs.get_mut(id)) {
+                    p.ack = true;
+                }
+                true
+            }
+            C::DisableAck => {
+                self.force_answer(from);
+                if let Some(p) = from.and_then(|id| self.procs.get_mut(id)) {
+                    p.ack = false;
+                }
+                return None;
+            }
+            C::SilenceAck => {
+                if let Some(p) = from.and_then(|id| self.procs.get_mut(id)) {
+                    p.ack = false;
+                }
+                return None;
+            }
+            C::Reset => return None,
+            C::Crash => false,
+        };
+        Some(ok)
+    }
+
+    /// `done` whatever the process's ack state (disable-ack, shutdown).
+    fn force_answer(&mut self, from: Option<ProcId>) {
+        if let Some(id) = from {
+            self.procs.write_line(id, "done", &mut self.outputs);
+        }
+    }
+
+    /// `flush adj-rib out`: every held route again, inside BoRR/EoRR
+    /// (RFC 7313 §4) per family when `route-refresh` is configured.
+    fn resend(&mut self, i: usize) {
+        let p = &self.peers[i];
+        let Some(s) = &p.session else { return };
+        let Some(n) = s.negotiated() else { return };
+        let conn = s.conn;
+        let local = canonical(s.local.ip());
+        let out = Outbound {
+            negotiated: n,
+            local_address: local,
+            router_id: p.router_id(local),
+        };
+        let enhanced = p.config.capability.route_refresh;
+        let marker = |family, subtype| {
+            encode_message(&Message::RouteRefresh(RouteRefresh { family, subtype }))
+        };
+        let mut msgs = Vec::new();
+        if enhanced {
+            msgs.extend(n.families.iter().map(|f| marker(*f, RefreshSubtype::Begin)));
+        }
+        for f in &n.families {
+            let batches = p.rib.resend_batches(*f, p.config.group_updates);
+            msgs.extend(encode::messages(batches, &p.rib, &out));
+        }
+        if enhanced {
+            msgs.extend(n.families.iter().map(|f| marker(*f, RefreshSubtype::End)));
+        }
+        for data in msgs {
+            self.outputs.push_back(Output::Transmit { conn, data });
+        }
+    }
+
+    fn show_neighbor(&self, filter: Option<&str>, mode: command::ShowNeighborMode) -> Vec<String> {
+        use command::ShowNeighborMode as M;
+        let mut out = Vec::new();
+        match mode {
+            M::Help => out.extend(reactor::SHOW_NEIGHBOR_HELP.iter().map(|s| s.to_string())),
+            M::Summary => {
+                out.push(format!(
+                    "{:<15} {:<7} {:>9} {:<12} {:>10} {:>10}",
+                    "Peer", "AS", "up/down", "state", "|     #sent", "#recvd"
+                ));
+                for p in &self.peers {
+                    let ip = p.address().to_string();
+                    if filter.is_some_and(|f| f != ip) {
+                        continue;
+                    }
+                    let asn = match p.config.peer_as {
+                        crate::config::AsnSetting::Asn(a) => a.to_string(),
+                        crate::config::AsnSetting::Auto => "auto".into(),
+                    };
+                    let up = if p.state == State::Established {
+                        "up"
+                    } else {
+                        "down"
+                    };
+                    out.push(format!(
+                        "{:<15} {:<7} {:>9} {:<12} {:>10} {:>10}",
+                        ip,
+                        asn,
+                        up,
+                        p.state.name().to_lowercase(),
+                        0,
+                        0
+                    ));
+                }
+            }
+            M::Extensive | M::Configuration | M::Json => {
+                for p in &self.peers {
+                    let ip = p.address().to_string();
+                    if mode != M::Json && filter.is_some_and(|f| !ip.contains(f)) {
+                        continue;
+                    }
+                    out.push(format!("neighbor {ip} {}", p.state.name().to_lowercase()));
+                }
+            }
+        }
+        out
+    }
+
+    fn show_adj_rib(
+        &self,
+        direction: Direction,
+        extensive: bool,
+        _json: bool,
+        _kind: command::RibFilter,
+        filter: Option<&str>,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in &self.peers {
+            let ip = p.address();
+            if filter.is_some_and(|f| f != ip.to_string()) {
+                continue;
+            }
+            let prefix = if extensive {
+                format!("neighbor {ip}")
+            } else {
+                ip.to_string()
+            };
+            match direction {
+                Direction::Out => {
+                    for (f, n, _) in p.rib.routes() {
+                        out.push(format!("{prefix} {f} {}", nlri_text(&n)));
+                    }
+                }
+                Direction::In => {
+                    for (f, n, _) in p.adj_in.routes() {
+                        out.push(format!("{prefix} {f} {}", nlri_text(n)));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The NLRI part of a `show adj-rib` line (the JSON NLRI text without quotes;
+/// the text encoder's own renderer is private to it).
+fn nlri_text(n: &crate::wire::nlri::Nlri) -> String {
+    let mut s = String::new();
+    crate::api::json::write_nlri(&mut s, n, true);
+    s.trim_matches('"').to_string()
+}
