@@ -4,6 +4,7 @@
 //! `oxbgp validate`, `oxbgp decode` and `oxbgp version` are the offline tools.
 
 mod decode;
+mod replay;
 mod run;
 mod validate;
 
@@ -58,6 +59,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Decode a hex BGP message into the JSON an API process would receive.
     Decode(decode::DecodeArgs),
+    /// Replay a session recorded with `run --record` and print the core's outputs.
+    Replay(replay::ReplayArgs),
     /// Print the version.
     Version,
 }
@@ -65,7 +68,9 @@ enum Command {
 /// `oxbgp file.conf` means `oxbgp run file.conf`, as `exabgp file.conf` means
 /// `exabgp server file.conf`.
 fn with_implicit_run(mut args: Vec<String>) -> Vec<String> {
-    const SUBCOMMANDS: [&str; 6] = ["run", "validate", "decode", "version", "help", "server"];
+    const SUBCOMMANDS: [&str; 7] = [
+        "run", "validate", "decode", "replay", "version", "help", "server",
+    ];
     if let Some(first) = args.get(1) {
         if first == "server" {
             args[1] = "run".into();
@@ -83,6 +88,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run::main(a),
         Command::Validate(a) => validate::main(a),
         Command::Decode(a) => decode::main(a),
+        Command::Replay(a) => replay::main(a),
         Command::Version => {
             let settings =
                 oxbgp_core::Settings::from_lookup(|k| std::env::var(k).ok()).unwrap_or_default();

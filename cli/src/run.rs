@@ -31,6 +31,11 @@ pub struct RunArgs {
     /// Every neighbor passive (exabgp.bgp.passive).
     #[arg(short = 'P', long)]
     pub passive: bool,
+    /// Record every input fed to the core into FILE (JSON lines), for
+    /// `oxbgp replay FILE`. With several configuration files, only the first
+    /// daemon records.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 fn init_logging(settings: &Settings, verbose: bool) {
@@ -72,10 +77,6 @@ pub fn main(args: RunArgs) -> ExitCode {
     }
     init_logging(&settings, args.verbose || args.debug);
 
-    if args.runtime == RuntimeKind::Std {
-        eprintln!("error: the std runtime is not available in this build yet; use --runtime mio");
-        return ExitCode::from(1);
-    }
     for c in &args.configs {
         if !c.exists() {
             eprintln!("error: configuration file {} does not exist", c.display());
@@ -103,7 +104,25 @@ pub fn main(args: RunArgs) -> ExitCode {
         }
         oxbgp_core::config::load(&files[index]).map_err(|e| e.to_string())
     });
-    match oxbgp_runtime_mio::run(config, settings, Some(reloader)) {
+    let record: Option<Box<dyn std::io::Write>> = match &args.record {
+        None => None,
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Some(Box::new(std::io::BufWriter::new(f))),
+            Err(e) => {
+                eprintln!("error: cannot create the recording {}: {e}", path.display());
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let result = match args.runtime {
+        RuntimeKind::Mio => {
+            oxbgp_runtime_mio::run_recorded(config, settings, Some(reloader), record)
+        }
+        RuntimeKind::Std => {
+            oxbgp_runtime_std::run_recorded(config, settings, Some(reloader), record)
+        }
+    };
+    match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
             eprintln!("error: {e}");
@@ -125,6 +144,13 @@ fn run_one_daemon_per_file(args: &RunArgs) -> ExitCode {
     for c in &args.configs {
         let mut cmd = std::process::Command::new(&exe);
         cmd.arg("run").arg(c);
+        cmd.arg("--runtime").arg(match args.runtime {
+            RuntimeKind::Mio => "mio",
+            RuntimeKind::Std => "std",
+        });
+        if let (Some(r), true) = (&args.record, children.is_empty()) {
+            cmd.arg("--record").arg(r);
+        }
         if args.verbose || args.debug {
             cmd.arg("--verbose");
         }

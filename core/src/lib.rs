@@ -20,6 +20,7 @@ pub mod api;
 pub mod config;
 pub mod fsm;
 pub mod io;
+pub mod record;
 pub mod rib;
 pub mod settings;
 pub mod speaker;

@@ -1,0 +1,223 @@
+//! API processes with blocking pipes: spawned exactly like the mio runtime does
+//! (own process group, `TERM=dumb`, no `exabgp_cli_pipe`), then one thread reads
+//! stdout into lines for the core, one forwards stderr lines to our log tagged
+//! with the process name, and one writes stdin from a queue so a helper that
+//! never reads can not stall the daemon (ExaBGP wedges there: issues #932, #1034).
+
+use crate::Msg;
+use bytes::Bytes;
+use oxbgp_core::{Input, ProcId};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Bytes we keep queued for one process before dropping output for it (as mio).
+pub const MAX_QUEUED: usize = 64 * 1024 * 1024;
+/// A partial line longer than this stops the process (as ExaBGP: 1 MiB).
+pub const MAX_LINE: usize = 1024 * 1024;
+
+pub struct Process {
+    pub name: String,
+    pub child: Child,
+    stdin: Option<Sender<Bytes>>,
+    queued: Arc<AtomicUsize>,
+    overflow_logged: bool,
+    writer: Option<JoinHandle<()>>,
+    /// The stdout reader saw end of file (all lines are in the channel).
+    pub stdout_done: bool,
+}
+
+pub fn spawn(
+    id: ProcId,
+    name: &str,
+    argv: &[String],
+    cwd: Option<&str>,
+    env: &[(String, String)],
+    tx: &SyncSender<Msg>,
+) -> io::Result<Process> {
+    let (prog, args) = argv
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
+    let mut cmd = Command::new(prog);
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("TERM", "dumb")
+        .env_remove("exabgp_cli_pipe")
+        // Own process group, as ExaBGP (setpgrp): a ^C on our terminal is ours to
+        // relay, and the whole group can be signalled.
+        .process_group(0);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd.spawn()?;
+    let queued = Arc::new(AtomicUsize::new(0));
+    let mut stdin_tx = None;
+    let mut writer = None;
+    if let Some(stdin) = child.stdin.take() {
+        let (wtx, wrx) = mpsc::channel();
+        let q = queued.clone();
+        let tx2 = tx.clone();
+        writer = Some(
+            std::thread::Builder::new()
+                .name(format!("oxbgp-proc-in-{}", id.0))
+                .spawn(move || write_stdin(id, stdin, wrx, q, tx2))?,
+        );
+        stdin_tx = Some(wtx);
+    }
+    if let Some(stdout) = child.stdout.take() {
+        let tx = tx.clone();
+        std::thread::Builder::new()
+            .name(format!("oxbgp-proc-out-{}", id.0))
+            .spawn(move || read_stdout(id, stdout, tx))?;
+    }
+    if let Some(stderr) = child.stderr.take() {
+        let name = name.to_string();
+        std::thread::Builder::new()
+            .name(format!("oxbgp-proc-err-{}", id.0))
+            .spawn(move || {
+                let mut r = BufReader::new(stderr);
+                let mut buf = Vec::new();
+                loop {
+                    buf.clear();
+                    match r.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {
+                            let line = String::from_utf8_lossy(&buf).trim_end().to_string();
+                            log::warn!("process {name}: {line}");
+                        }
+                    }
+                }
+            })?;
+    }
+    Ok(Process {
+        name: name.to_string(),
+        child,
+        stdin: stdin_tx,
+        queued,
+        overflow_logged: false,
+        writer,
+        stdout_done: false,
+    })
+}
+
+fn write_stdin(
+    id: ProcId,
+    mut stdin: std::process::ChildStdin,
+    rx: Receiver<Bytes>,
+    queued: Arc<AtomicUsize>,
+    tx: SyncSender<Msg>,
+) {
+    for data in rx {
+        let n = data.len();
+        let r = stdin.write_all(&data);
+        queued.fetch_sub(n, Ordering::Relaxed);
+        if r.is_err() {
+            let _ = tx.send(Msg::ProcStdinClosed(id));
+            return;
+        }
+    }
+}
+
+/// Split stdout into lines (newline removed, trailing blanks trimmed, as mio).
+fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg>) {
+    let mut r = stdout;
+    let mut partial: Vec<u8> = Vec::new();
+    let mut buf = vec![0u8; 16384];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let mut chunk = &buf[..n];
+                while let Some(i) = chunk.iter().position(|b| *b == b'\n') {
+                    partial.extend_from_slice(&chunk[..i]);
+                    let line = String::from_utf8_lossy(&partial).trim_end().to_string();
+                    partial.clear();
+                    chunk = &chunk[i + 1..];
+                    if tx
+                        .send(Msg::Input(Input::ProcessLine { process: id, line }))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                partial.extend_from_slice(chunk);
+                if partial.len() > MAX_LINE {
+                    partial.clear();
+                    if tx.send(Msg::ProcLineTooLong(id)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    if !partial.is_empty() {
+        let line = String::from_utf8_lossy(&partial).trim_end().to_string();
+        let _ = tx.send(Msg::Input(Input::ProcessLine { process: id, line }));
+    }
+    let _ = tx.send(Msg::ProcStdoutEof(id));
+}
+
+impl Process {
+    /// Queue bytes for the process's stdin. Returns false once the pipe is broken.
+    pub fn write(&mut self, data: Bytes) -> bool {
+        let Some(stdin) = self.stdin.as_ref() else {
+            return false;
+        };
+        let queued = self.queued.load(Ordering::Relaxed);
+        if queued + data.len() > MAX_QUEUED {
+            if !self.overflow_logged {
+                log::error!(
+                    "process {} does not read its input: {} bytes queued, dropping further output to it",
+                    self.name,
+                    queued
+                );
+                self.overflow_logged = true;
+            }
+            return true;
+        }
+        if self.overflow_logged && queued == 0 {
+            log::warn!("process {} reads its input again", self.name);
+            self.overflow_logged = false;
+        }
+        self.queued.fetch_add(data.len(), Ordering::Relaxed);
+        if stdin.send(data).is_err() {
+            self.stdin = None;
+            return false;
+        }
+        true
+    }
+
+    /// The writer thread found the pipe broken.
+    pub fn stdin_closed(&mut self) {
+        self.stdin = None;
+    }
+
+    pub fn has_pending_writes(&self) -> bool {
+        self.stdin.is_some() && self.queued.load(Ordering::Relaxed) > 0
+    }
+
+    /// Stop accepting writes; the writer thread ends once its queue is written.
+    pub fn close_stdin(&mut self) -> Option<JoinHandle<()>> {
+        self.stdin = None;
+        self.writer.take()
+    }
+
+    pub fn signal(&self, sig: libc::c_int) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: kill(2) on the pid of a child we still own (not yet reaped).
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}
