@@ -177,15 +177,26 @@ fn candidates(first: u8) -> &'static [Verb] {
 /// `# shutdown now` to `shutdown` (and refuse `#text`), which no operator
 /// means.
 pub fn dispatch(line: &str) -> Option<Verb> {
+    scan(line).0
+}
+
+/// [`dispatch`], and whether a word of the line is `json` (ExaBGP's switch
+/// to a command's JSON variant), in one pass over the words.
+pub(crate) fn scan(line: &str) -> (Option<Verb>, bool) {
     if line.starts_with('#') {
-        return Some(Verb::Comment);
+        return (Some(Verb::Comment), false);
     }
     let b = line.as_bytes();
     let mut best: Option<Verb> = None;
+    let mut json = false;
     let mut start = 0usize;
     loop {
         if let Some(&first) = b.get(start) {
             let rest = &b[start..];
+            if first == b'j' && rest.starts_with(b"json") && rest.get(4).is_none_or(|&c| c == b' ')
+            {
+                json = true;
+            }
             for &v in candidates(first) {
                 if best.is_some_and(|bv| bv <= v) {
                     break;
@@ -203,7 +214,7 @@ pub fn dispatch(line: &str) -> Option<Verb> {
             None => break,
         }
     }
-    best
+    (best, json)
 }
 
 fn memchr_space(b: &[u8], from: usize) -> Option<usize> {

@@ -317,19 +317,20 @@ pub fn normalise(line: &str) -> Cow<'_, str> {
 }
 
 /// Already normalised: single spaces, punctuation isolated, no tabs.
+/// One pass over the bytes; most bytes only hit the default arm.
 fn is_normal(t: &str) -> bool {
     let b = t.as_bytes();
+    let mut prev = b' ';
     for (i, &c) in b.iter().enumerate() {
-        let prev = if i == 0 { b' ' } else { b[i - 1] };
-        let next = b.get(i + 1).copied().unwrap_or(b' ');
         match c {
             b'\t' => return false,
             b' ' if prev == b' ' => return false,
-            b'[' | b'(' if next != b' ' => return false,
+            b'[' | b'(' if b.get(i + 1).is_some_and(|&n| n != b' ') => return false,
             b']' | b')' if prev != b' ' => return false,
-            b',' if prev != b' ' || next != b' ' => return false,
+            b',' if prev != b' ' || b.get(i + 1).is_some_and(|&n| n != b' ') => return false,
             _ => {}
         }
+        prev = c;
     }
     true
 }
@@ -351,7 +352,8 @@ pub fn parse_normalised(line: &str) -> Result<Command, CommandError> {
     if line.is_empty() {
         return Err(CommandError::new(ErrorKind::Empty, "empty command"));
     }
-    let verb = dispatch::dispatch(line).ok_or_else(|| {
+    let (verb, json) = dispatch::scan(line);
+    let verb = verb.ok_or_else(|| {
         CommandError::new(
             ErrorKind::Unknown,
             format!("command not understood: {line}"),
@@ -359,7 +361,7 @@ pub fn parse_normalised(line: &str) -> Result<Command, CommandError> {
     })?;
     // ExaBGP switches to the JSON callback when any word is `json`; only the
     // show commands have one (reference §3.1, §12).
-    if !verb.supports_json() && line.split(' ').any(|w| w == "json") {
+    if json && !verb.supports_json() {
         return Err(CommandError::new(
             ErrorKind::JsonUnsupported,
             format!("'{}' has no json output", verb.name()),
