@@ -148,6 +148,7 @@ fn two_nodes(routes: Vec<oxbgp_core::config::Route>) -> sim::topology::Topology 
                 neighbors: vec![n],
             },
             settings,
+            scripts: vec![],
         }
     };
     Topology {

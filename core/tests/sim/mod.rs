@@ -280,7 +280,18 @@ fn faults(net: &mut Net, topo: &topology::Topology, rng: &mut Rng) -> Result<Sta
     // Long enough for crashed daemons to come back (20 s), the backoff to
     // reach its 60 s ceiling twice, and an OPEN wait (60 s) on the way.
     let settle = end + secs(600);
-    net.run_while(settle, |n| !(n.quiet() && all_established(n, &topo.edges)));
+    // Up and quiet, and still so 10 s later (a segment delayed by a latency
+    // spike of the fault period may still expire a short hold timer).
+    loop {
+        net.run_while(settle, |n| !(n.quiet() && all_established(n, &topo.edges)));
+        if net.now >= settle || !net.errors.is_empty() || !all_established(net, &topo.edges) {
+            break;
+        }
+        net.run_until(net.now + secs(10));
+        if net.quiet() && all_established(net, &topo.edges) {
+            break;
+        }
+    }
     if !net.errors.is_empty() {
         return Err(net.errors.join("\n"));
     }

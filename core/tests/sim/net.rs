@@ -9,7 +9,7 @@ use super::observer::{self, Receiver};
 use super::rng::Rng;
 use super::topology::{NodeSpec, Topology};
 use oxbgp_core::config::Config;
-use oxbgp_core::io::{ConnId, Control, Event, Input, Output};
+use oxbgp_core::io::{ConnId, Control, Event, Input, Output, ProcId, ProcessSignal};
 use oxbgp_core::wire::CodecContext;
 use oxbgp_core::{Instant, Settings, Speaker};
 use std::collections::{BTreeMap, HashMap};
@@ -37,6 +37,23 @@ pub struct Node {
     /// Bumped at every restart: inputs queued for an older daemon are lost.
     pub incarnation: u32,
     pub events: Vec<(Instant, Event)>,
+    pub scripts: Vec<(String, super::topology::Script)>,
+    /// Simulated API processes of the current daemon, by id.
+    pub procs: HashMap<ProcId, Proc>,
+}
+
+/// A simulated API process: it replays its script from its start, and
+/// checks that every command it wrote is acknowledged `done`.
+#[derive(Default)]
+pub struct Proc {
+    /// Bumped when it dies: lines a dead process would have written are lost.
+    pub generation: u32,
+    pub running: bool,
+    /// Commands written and not acknowledged yet.
+    pub unacked: std::collections::VecDeque<String>,
+    /// Partial line of what the daemon wrote to its stdin.
+    pub stdin: Vec<u8>,
+    pub lines_read: usize,
 }
 
 /// One TCP connection; index 0 is the connecting end, 1 the accepting end.
@@ -66,6 +83,8 @@ pub enum Fault {
     Crash(u64),
     /// The clock leaps forward (suspend/resume, NTP step on a bad runtime).
     ClockJump(u64),
+    /// A random API process of the daemon exits with status 1.
+    ProcessCrash,
     /// The daemon's configured routes change and it gets SIGUSR1.
     Reload,
     /// Same with SIGALRM: every session re-established.
@@ -95,6 +114,8 @@ struct Pending {
     input: Input,
     /// (link, end) the input belongs to.
     link: Option<(usize, usize)>,
+    /// (process, generation) a process input belongs to.
+    process: Option<(ProcId, u32)>,
 }
 
 /// A NOTIFICATION a daemon transmitted.
@@ -157,6 +178,7 @@ impl Net {
                 ip,
                 config,
                 settings,
+                scripts,
             },
         ) in topo.nodes.iter().enumerate()
         {
@@ -172,6 +194,8 @@ impl Net {
                 up: true,
                 incarnation: 0,
                 events: Vec::new(),
+                scripts: scripts.clone(),
+                procs: HashMap::new(),
             });
             net.log(|t| {
                 for n in &config.neighbors {
@@ -241,6 +265,26 @@ impl Net {
                 incarnation,
                 input,
                 link,
+                process: None,
+            },
+        );
+    }
+
+    fn push_process(&mut self, at: Instant, node: usize, process: ProcId, input: Input) {
+        let s = self.seq();
+        let incarnation = self.nodes[node].incarnation;
+        let generation = self.nodes[node]
+            .procs
+            .get(&process)
+            .map_or(0, |p| p.generation);
+        self.queue.insert(
+            (at, s),
+            Pending {
+                node,
+                incarnation,
+                input,
+                link: None,
+                process: Some((process, generation)),
             },
         );
     }
@@ -351,6 +395,24 @@ impl Net {
         if !n.up || n.incarnation != p.incarnation || n.exit.is_some() {
             return;
         }
+        if let Some((id, generation)) = p.process {
+            let Some(proc) = self.nodes[p.node].procs.get_mut(&id) else {
+                return;
+            };
+            if proc.generation != generation {
+                return;
+            }
+            match &p.input {
+                Input::ProcessLine { line, .. } => {
+                    if !proc.running {
+                        return;
+                    }
+                    proc.unacked.push_back(line.clone());
+                }
+                Input::ProcessExited { .. } => proc.running = false,
+                _ => {}
+            }
+        }
         if let Some((l, e)) = p.link {
             match &p.input {
                 Input::Closed { .. } => self.links[l].rx_ok[e] = false,
@@ -433,10 +495,98 @@ impl Net {
                 self.nodes[i].exit = Some(code);
                 self.error(format!("node {i} exited with {code}"));
             }
-            Output::Spawn { .. } | Output::WriteProcess { .. } | Output::Kill { .. } => {
-                // No `process` sections in the generated configurations.
-                self.error(format!("node {i}: unexpected process output"));
+            Output::Spawn { process, name, .. } => self.spawn(i, process, &name),
+            Output::WriteProcess { process, data } => self.write_process(i, process, &data),
+            Output::Kill { process, signal } => {
+                // The process dies (SIGTERM is not ignored by our scripts).
+                let lat = self.latency();
+                self.push_process(
+                    self.now + lat,
+                    i,
+                    process,
+                    Input::ProcessExited {
+                        process,
+                        status: match signal {
+                            ProcessSignal::Terminate => Some(0),
+                            ProcessSignal::Kill => None,
+                        },
+                    },
+                );
+                if let Some(p) = self.nodes[i].procs.get_mut(&process) {
+                    // It writes nothing more (lines of its script still to
+                    // come are dropped at delivery); its exit is reported.
+                    p.running = false;
+                    p.unacked.clear();
+                }
             }
+        }
+    }
+
+    /// Start a simulated process: it reports started, then writes its script.
+    fn spawn(&mut self, i: usize, id: ProcId, name: &str) {
+        let script = self.nodes[i]
+            .scripts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.clone());
+        let Some(script) = script else {
+            let lat = self.latency();
+            self.push(
+                self.now + lat,
+                i,
+                Input::ProcessSpawnFailed {
+                    process: id,
+                    reason: format!("no such program: {name}"),
+                },
+                None,
+            );
+            return;
+        };
+        let p = self.nodes[i].procs.entry(id).or_default();
+        p.generation += 1;
+        p.running = true;
+        p.unacked.clear();
+        p.stdin.clear();
+        let pid = 1000 + id.0 * 100 + p.generation;
+        let start = self.now + Duration::from_millis(self.rng.range(1, 50));
+        self.push_process(start, i, id, Input::ProcessStarted { process: id, pid });
+        for (ms, line) in script {
+            self.push_process(
+                start + Duration::from_millis(ms),
+                i,
+                id,
+                Input::ProcessLine { process: id, line },
+            );
+        }
+    }
+
+    /// What the daemon writes to a process: acknowledgements are matched
+    /// with the commands (every generated command is valid: `error` is a bug
+    /// of the generator or of the command parser).
+    fn write_process(&mut self, i: usize, id: ProcId, data: &[u8]) {
+        let Some(p) = self.nodes[i].procs.get_mut(&id) else {
+            self.error(format!("node {i}: write to unknown process {id:?}"));
+            return;
+        };
+        p.stdin.extend_from_slice(data);
+        let mut errors = Vec::new();
+        while let Some(nl) = p.stdin.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = p.stdin.drain(..=nl).collect();
+            let line = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
+            p.lines_read += 1;
+            match line.as_str() {
+                "done" => {
+                    p.unacked.pop_front();
+                }
+                "error" => {
+                    let cmd = p.unacked.pop_front();
+                    errors.push(format!("node {i} process {id:?}: command {cmd:?} answered error"));
+                }
+                _ => {}
+            }
+        }
+        for e in errors {
+            self.error(e);
         }
     }
 
@@ -672,6 +822,7 @@ impl Net {
         n.up = false;
         n.incarnation += 1;
         n.listeners.clear();
+        n.procs.clear();
     }
 
     fn revive(&mut self, i: usize) {
@@ -767,6 +918,33 @@ impl Net {
                 self.now = self.now + Duration::from_millis(ms);
                 self.ticks_here = 0;
             }
+            Fault::ProcessCrash => {
+                let mut running: Vec<ProcId> = self.nodes[i]
+                    .procs
+                    .iter()
+                    .filter(|(_, p)| p.running)
+                    .map(|(id, _)| *id)
+                    .collect();
+                running.sort();
+                if running.is_empty() || !self.nodes[i].up {
+                    return;
+                }
+                let id = *self.rng.pick(&running);
+                let p = self.nodes[i].procs.get_mut(&id).expect("running");
+                p.generation += 1;
+                p.running = false;
+                p.unacked.clear();
+                let lat = self.latency();
+                self.push_process(
+                    self.now + lat,
+                    i,
+                    id,
+                    Input::ProcessExited {
+                        process: id,
+                        status: Some(1),
+                    },
+                );
+            }
             Fault::Reload | Fault::RestartAll => {
                 if !self.nodes[i].up {
                     return;
@@ -792,7 +970,8 @@ impl Net {
         for _ in 0..count {
             let at = Instant::from_nanos(from.as_nanos() + self.rng.below(span));
             let node = self.rng.below(self.nodes.len() as u64) as usize;
-            let f = match self.rng.below(10) {
+            let f = match self.rng.below(11) {
+                10 => Fault::ProcessCrash,
                 0 | 1 | 2 => Fault::Reset,
                 3 => Fault::Blackhole,
                 4 => Fault::Restart,

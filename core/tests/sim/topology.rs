@@ -3,7 +3,9 @@
 //! (active/passive, both active to exercise collisions) and configured routes.
 
 use super::rng::Rng;
-use oxbgp_core::config::{AsnSetting, Config, NeighborConfig, NextHop, Route};
+use oxbgp_core::config::{
+    ApiConfig, AsnSetting, Config, Encoder, NeighborConfig, NextHop, ProcessConfig, Route,
+};
 use oxbgp_core::wire::attribute::{
     AsPath, AsPathSegment, Attribute, Attributes, Community, LargeCommunity, Origin, SegmentKind,
 };
@@ -19,7 +21,12 @@ pub struct NodeSpec {
     pub ip: IpAddr,
     pub config: Config,
     pub settings: Settings,
+    /// What each simulated API process (by name) writes: (ms after its
+    /// start, command line). Every incarnation replays its script.
+    pub scripts: Vec<(String, Script)>,
 }
+
+pub type Script = Vec<(u64, String)>;
 
 #[derive(Clone, Debug)]
 pub struct Topology {
@@ -60,9 +67,24 @@ pub fn generate(rng: &mut Rng) -> Topology {
                     neighbors: vec![],
                 },
                 settings,
+                scripts: vec![],
             }
         })
         .collect();
+    // API processes on some daemons: a script of announce/withdraw commands.
+    for node in nodes.iter_mut() {
+        if rng.chance(1, 2) {
+            node.config.processes.push(ProcessConfig {
+                name: "routes".into(),
+                run: vec!["/sim/routes".into()],
+                encoder: if rng.chance(1, 2) { Encoder::Text } else { Encoder::Json },
+                respawn: true,
+                run_line: 0,
+                run_column: 0,
+            });
+            node.scripts.push(("routes".into(), Vec::new()));
+        }
+    }
     for &(a, b) in &edges {
         let families = match rng.below(3) {
             0 => vec![Family::IPV4_UNICAST],
@@ -96,7 +118,24 @@ pub fn generate(rng: &mut Rng) -> Topology {
                 c.listen = Some(179);
             }
             c.routes = routes(rng, &families);
+            if !nodes[me].scripts.is_empty() {
+                c.api = vec![ApiConfig {
+                    processes: vec!["routes".into()],
+                    neighbor_changes: true,
+                    ..ApiConfig::default()
+                }];
+            }
             nodes[me].config.neighbors.push(c);
+        }
+    }
+    for (i, node) in nodes.iter_mut().enumerate() {
+        if let Some((_, s)) = node.scripts.first_mut() {
+            let peers: Vec<IpAddr> = edges
+                .iter()
+                .filter_map(|&(a, b)| (a == i).then_some(b).or((b == i).then_some(a)))
+                .map(node_ip)
+                .collect();
+            *s = script(rng, &peers);
         }
     }
     Topology { nodes, edges }
@@ -239,4 +278,55 @@ pub fn mutate_routes(rng: &mut Rng, config: &mut Config) {
             n.routes.push(r);
         }
     }
+}
+
+/// Announce/withdraw commands at random times (0 to 30 s after the start),
+/// for every neighbor or one selected with `neighbor IP`. Prefixes come from
+/// their own space (172.16/12, 2001:db8:a::/48) and each is announced once
+/// (see [`AVOID_SUPERSEDED_BUG`]), possibly withdrawn later.
+pub fn script(rng: &mut Rng, peers: &[IpAddr]) -> Script {
+    let mut s: Script = Vec::new();
+    let mut t = 0;
+    let mut announced: Vec<String> = Vec::new();
+    for _ in 0..rng.below(10) {
+        t += rng.below(4000);
+        let selector = if rng.chance(1, 4) {
+            format!("neighbor {} ", rng.pick(peers))
+        } else {
+            String::new()
+        };
+        if !announced.is_empty() && rng.chance(1, 4) {
+            let i = rng.below(announced.len() as u64) as usize;
+            let p = announced.swap_remove(i);
+            s.push((t, format!("{selector}withdraw route {p}")));
+            continue;
+        }
+        let (prefix, nh) = if rng.chance(2, 3) {
+            (
+                format!("172.{}.{}.0/24", 16 + rng.below(4), rng.below(256)),
+                format!("192.0.2.{}", rng.range(1, 254)),
+            )
+        } else {
+            (
+                format!("2001:db8:a:{:x}::/64", rng.below(65536)),
+                format!("2001:db8::{:x}", rng.range(1, 65535)),
+            )
+        };
+        if s.iter().any(|(_, l)| l.contains(&format!(" {prefix} "))) {
+            continue;
+        }
+        let mut line = format!("{selector}announce route {prefix} next-hop {nh}");
+        if rng.chance(1, 2) {
+            line += &format!(" med {}", rng.below(1000));
+        }
+        if rng.chance(1, 3) {
+            line += &format!(" community [65000:{}]", rng.below(10));
+        }
+        if rng.chance(1, 4) {
+            line += &format!(" local-preference {}", rng.below(500));
+        }
+        announced.push(prefix);
+        s.push((t, line));
+    }
+    s
 }
