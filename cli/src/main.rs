@@ -71,10 +71,14 @@ fn with_implicit_run(mut args: Vec<String>) -> Vec<String> {
     const SUBCOMMANDS: [&str; 7] = [
         "run", "validate", "decode", "replay", "version", "help", "server",
     ];
+    const GLOBAL_FLAGS: [&str; 4] = ["-h", "--help", "-V", "--version"];
     if let Some(first) = args.get(1) {
         if first == "server" {
             args[1] = "run".into();
-        } else if !first.starts_with('-') && !SUBCOMMANDS.contains(&first.as_str()) {
+        } else if (!first.starts_with('-') && !SUBCOMMANDS.contains(&first.as_str()))
+            // `oxbgp --runtime std CONFIG`: run options before the file mean run too.
+            || (first.starts_with('-') && !GLOBAL_FLAGS.contains(&first.as_str()))
+        {
             args.insert(1, "run".into());
         }
     }
@@ -124,6 +128,10 @@ mod tests {
         assert_eq!(
             with_implicit_run(v(&["oxbgp", "--help"])),
             v(&["oxbgp", "--help"])
+        );
+        assert_eq!(
+            with_implicit_run(v(&["oxbgp", "--runtime", "std", "a.conf"])),
+            v(&["oxbgp", "run", "--runtime", "std", "a.conf"])
         );
     }
 

@@ -1,7 +1,9 @@
 //! `oxbgp run CONFIG...`: the daemon.
 
 use clap::{Args, ValueEnum};
+use oxbgp_core::record::Recorder;
 use oxbgp_core::Settings;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -104,10 +106,13 @@ pub fn main(args: RunArgs) -> ExitCode {
         }
         oxbgp_core::config::load(&files[index]).map_err(|e| e.to_string())
     });
-    let record: Option<Box<dyn std::io::Write>> = match &args.record {
+    let record: Option<(Recorder, Box<dyn std::io::Write>)> = match &args.record {
         None => None,
         Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Some(Box::new(std::io::BufWriter::new(f))),
+            Ok(f) => Some((
+                recorder(&args.configs[0], args.passive),
+                Box::new(std::io::BufWriter::new(f)),
+            )),
             Err(e) => {
                 eprintln!("error: cannot create the recording {}: {e}", path.display());
                 return ExitCode::from(1);
@@ -129,6 +134,19 @@ pub fn main(args: RunArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A recorder carrying the configuration's text and the `exabgp.*` environment,
+/// so the recording can be replayed after the configuration model changes.
+fn recorder(config: &std::path::Path, passive: bool) -> Recorder {
+    let text = std::fs::read_to_string(config).ok();
+    let mut env: BTreeMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("exabgp.") || k.starts_with("exabgp_"))
+        .collect();
+    if passive {
+        env.insert("exabgp.bgp.passive".into(), "true".into());
+    }
+    Recorder::new().with_sources(text, Some(env))
 }
 
 /// ExaBGP runs one daemon per configuration file when given several.

@@ -25,6 +25,7 @@ use crate::settings::Settings;
 use crate::speaker::{DaemonIdentity, Speaker};
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Version of the recording format written in the header. Bump it when a change
@@ -45,6 +46,14 @@ pub struct Header {
     /// the origin): it shows in API messages, so a replay must use the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// The configuration file's text: if `config` no longer deserialises (the
+    /// model gained a field), the replay parses this instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_text: Option<String>,
+    /// The `exabgp.*` environment the settings came from: the fallback when
+    /// `settings` no longer deserialises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<BTreeMap<String, String>>,
 }
 
 /// [`DaemonIdentity`] as recorded.
@@ -144,11 +153,26 @@ impl std::error::Error for RecordError {}
 #[derive(Debug, Default)]
 pub struct Recorder {
     lines: u64,
+    config_text: Option<String>,
+    env: Option<BTreeMap<String, String>>,
 }
 
 impl Recorder {
     pub fn new() -> Recorder {
         Recorder::default()
+    }
+
+    /// Also record where the configuration and settings came from (the file's
+    /// text and the `exabgp.*` environment), so the recording outlives changes
+    /// to the configuration model's JSON form.
+    pub fn with_sources(
+        mut self,
+        config_text: Option<String>,
+        env: Option<BTreeMap<String, String>>,
+    ) -> Recorder {
+        self.config_text = config_text;
+        self.env = env;
+        self
     }
 
     /// The header line (with its trailing newline). `identity`: what the runtime
@@ -165,6 +189,8 @@ impl Recorder {
             config,
             settings,
             identity: identity.map(Identity::from),
+            config_text: self.config_text.as_deref(),
+            env: self.env.as_ref(),
         };
         self.lines += 1;
         line(&h)
@@ -205,6 +231,10 @@ struct HeaderRef<'a> {
     settings: &'a Settings,
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<Identity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    env: Option<&'a BTreeMap<String, String>>,
 }
 
 #[derive(Serialize)]
@@ -229,6 +259,72 @@ fn line<T: Serialize>(v: &T) -> String {
     s
 }
 
+/// The header, falling back to the recorded sources for the configuration and
+/// settings when their JSON form no longer matches this build's model.
+fn parse_header(line: &str) -> Result<Header, RecordError> {
+    let bad = |reason: String| RecordError::BadHeader { reason };
+    if let Ok(h) = serde_json::from_str::<Header>(line) {
+        return Ok(h);
+    }
+    let mut v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+    let Some(obj) = v.as_object_mut() else {
+        return Err(bad("not a JSON object".into()));
+    };
+    let format = obj
+        .get("oxbgp-recording")
+        .and_then(|f| f.as_u64())
+        .ok_or_else(|| bad("no \"oxbgp-recording\" format number".into()))?;
+    let field = |obj: &serde_json::Map<String, serde_json::Value>, k: &str| obj.get(k).cloned();
+    let config_text: Option<String> =
+        field(obj, "config_text").and_then(|t| t.as_str().map(String::from));
+    let env: Option<BTreeMap<String, String>> =
+        field(obj, "env").and_then(|e| serde_json::from_value(e).ok());
+    let config = match field(obj, "config").map(serde_json::from_value::<Config>) {
+        Some(Ok(c)) => c,
+        other => {
+            let why = match other {
+                Some(Err(e)) => e.to_string(),
+                _ => "missing".into(),
+            };
+            let path = field(obj, "config")
+                .and_then(|c| c.get("path").and_then(|p| p.as_str().map(String::from)))
+                .unwrap_or_default();
+            let text = config_text
+                .as_deref()
+                .ok_or_else(|| bad(format!("config: {why}, and no config_text to parse")))?;
+            crate::config::parser::parse_str(text, &path)
+                .map_err(|e| bad(format!("config: {why}; config_text: {e}")))?
+        }
+    };
+    let settings = match field(obj, "settings").map(serde_json::from_value::<Settings>) {
+        Some(Ok(s)) => s,
+        other => {
+            let why = match other {
+                Some(Err(e)) => e.to_string(),
+                _ => "missing".into(),
+            };
+            let env = env
+                .as_ref()
+                .ok_or_else(|| bad(format!("settings: {why}, and no env to rebuild them")))?;
+            Settings::from_lookup(|k| env.get(k).cloned())
+                .map_err(|e| bad(format!("settings: {why}; env: {e}")))?
+        }
+    };
+    let identity = field(obj, "identity").and_then(|i| serde_json::from_value(i).ok());
+    let version = field(obj, "version")
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    Ok(Header {
+        format: u32::try_from(format).unwrap_or(u32::MAX),
+        version,
+        config,
+        settings,
+        identity,
+        config_text,
+        env,
+    })
+}
+
 /// Parse a whole recording. Blank lines are ignored.
 pub fn parse(text: &str) -> Result<Recording, RecordError> {
     let mut lines = text
@@ -236,9 +332,7 @@ pub fn parse(text: &str) -> Result<Recording, RecordError> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty());
     let (_, first) = lines.next().ok_or(RecordError::Empty)?;
-    let header: Header = serde_json::from_str(first).map_err(|e| RecordError::BadHeader {
-        reason: e.to_string(),
-    })?;
+    let header = parse_header(first)?;
     if header.format != FORMAT {
         return Err(RecordError::BadHeader {
             reason: format!("format {} (this build reads {FORMAT})", header.format),
@@ -453,6 +547,29 @@ mod tests {
         ));
         let text = h.replace("\"oxbgp-recording\":1", "\"oxbgp-recording\":99");
         assert!(matches!(parse(&text), Err(RecordError::BadHeader { .. })));
+    }
+
+    #[test]
+    fn a_header_whose_model_json_is_stale_falls_back_to_the_sources() {
+        let text = "neighbor 127.0.0.2 { router-id 10.0.0.1; local-address 127.0.0.1; local-as 1; peer-as 2; }\n";
+        let config = crate::config::parser::parse_str(text, "x.conf").unwrap();
+        let mut env = BTreeMap::new();
+        env.insert("exabgp.tcp.port".to_string(), "1790".to_string());
+        let mut r = Recorder::new().with_sources(Some(text.into()), Some(env));
+        let h = r.header(&config, &Settings::default(), None);
+        // Simulate a model change: the JSON forms no longer deserialise.
+        let mut v: serde_json::Value = serde_json::from_str(&h).unwrap();
+        v["config"] = serde_json::json!({"path": "x.conf", "renamed_field": 1});
+        v["settings"] = serde_json::json!({"gone": true});
+        let rec = parse(&format!("{v}\n")).unwrap();
+        assert_eq!(rec.header.config.neighbors, config.neighbors);
+        assert_eq!(rec.header.settings.tcp_port, 1790);
+        // Without sources the same header is an error, not a panic.
+        v.as_object_mut().unwrap().remove("config_text");
+        assert!(matches!(
+            parse(&format!("{v}\n")),
+            Err(RecordError::BadHeader { .. })
+        ));
     }
 
     #[test]

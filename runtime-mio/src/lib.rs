@@ -106,7 +106,11 @@ impl Runtime {
     }
 
     /// Record every input fed to the core into `sink` (header written now).
-    pub fn with_recording(mut self, mut sink: Box<dyn Write>) -> io::Result<Runtime> {
+    pub fn with_recording(
+        mut self,
+        mut r: oxbgp_core::record::Recorder,
+        mut sink: Box<dyn Write>,
+    ) -> io::Result<Runtime> {
         // The identity shows in API messages: set it again, known, to record it.
         let epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -121,7 +125,6 @@ impl Runtime {
             epoch_at_origin: epoch,
         };
         self.speaker.set_identity(identity.clone());
-        let mut r = oxbgp_core::record::Recorder::new();
         sink.write_all(
             r.header(
                 self.speaker.config(),
@@ -781,11 +784,11 @@ pub fn run_recorded(
     config: Config,
     settings: Settings,
     reloader: Option<Reloader>,
-    record: Option<Box<dyn Write>>,
+    record: Option<(oxbgp_core::record::Recorder, Box<dyn Write>)>,
 ) -> io::Result<i32> {
     let rt = Runtime::new(config, settings, reloader)?;
     match record {
-        Some(sink) => rt.with_recording(sink)?.run(),
+        Some((recorder, sink)) => rt.with_recording(recorder, sink)?.run(),
         None => rt.run(),
     }
 }

@@ -37,8 +37,9 @@ pub const NAME: &str = "std";
 /// runtime's, so the CLI passes the same closure to either).
 pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
 
-/// Where a recording goes (`oxbgp --record FILE`).
-pub type RecordSink = Box<dyn Write>;
+/// Where a recording goes (`oxbgp --record FILE`): the recorder (which may carry
+/// the configuration's sources) and the sink its lines are written to.
+pub type RecordSink = (Recorder, Box<dyn Write>);
 
 /// How long pending writes may take to drain once the core asked to exit.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
@@ -99,7 +100,7 @@ pub struct Runtime {
     inputs: VecDeque<Input>,
     exit_code: Option<i32>,
     reloader: Option<Reloader>,
-    record: Option<(Recorder, RecordSink)>,
+    record: Option<RecordSink>,
 }
 
 impl Runtime {
@@ -124,8 +125,7 @@ impl Runtime {
                 .unwrap_or(0.0),
         };
         let record = match record {
-            Some(mut sink) => {
-                let mut r = Recorder::new();
+            Some((mut r, mut sink)) => {
                 sink.write_all(r.header(&config, &settings, Some(&identity)).as_bytes())?;
                 Some((r, sink))
             }

@@ -40,7 +40,7 @@ fn every_input_fed_to_the_core_is_recorded_and_replays() {
         Config::default(),
         settings(),
         None,
-        Some(Box::new(sink.clone())),
+        Some((Recorder::new(), Box::new(sink.clone()))),
     )
     .unwrap();
     let tx = rt.sender();
@@ -80,7 +80,7 @@ fn a_reload_signal_without_a_reloader_changes_nothing() {
         Config::default(),
         settings(),
         None,
-        Some(Box::new(sink.clone())),
+        Some((Recorder::new(), Box::new(sink.clone()))),
     )
     .unwrap();
     let tx = rt.sender();
@@ -99,7 +99,7 @@ fn a_reload_signal_feeds_the_reloaded_config() {
         Config::default(),
         settings(),
         Some(reloader),
-        Some(Box::new(sink.clone())),
+        Some((Recorder::new(), Box::new(sink.clone()))),
     )
     .unwrap();
     let tx = rt.sender();
@@ -127,7 +127,13 @@ fn an_accepted_connection_is_numbered_from_the_incoming_base_and_its_bytes_follo
     // the thread that runs it.
     let (txtx, txrx) = mpsc::channel();
     let h = std::thread::spawn(move || {
-        let rt = Runtime::new(Config::default(), settings(), None, Some(Box::new(sink2))).unwrap();
+        let rt = Runtime::new(
+            Config::default(),
+            settings(),
+            None,
+            Some((Recorder::new(), Box::new(sink2))),
+        )
+        .unwrap();
         txtx.send(rt.sender()).unwrap();
         rt.run()
     });
