@@ -567,6 +567,7 @@ impl Speaker {
                     p.backoff.reset();
                     p.restarted = false;
                     p.initial_dump = true;
+                    p.include_withdraw = false;
                     p.rib.session_up();
                     p.adj_in.clear();
                     let peer = p.address();
@@ -748,7 +749,8 @@ impl Speaker {
         let local = canonical(s.local.ip());
         let mut msgs = Vec::new();
         if p.rib.pending() {
-            let batches = p.rib.drain(!p.initial_dump, p.config.group_updates);
+            let batches = p.rib.drain(p.include_withdraw, p.config.group_updates);
+            p.include_withdraw = true;
             let out = Outbound {
                 negotiated: n,
                 local_address: local,

@@ -39,6 +39,11 @@ pub struct Peer {
     pub(crate) subs: Vec<super::events::Subscription>,
     /// Processes allowed to address this neighbor with commands.
     pub(crate) permitted: Vec<crate::io::ProcId>,
+    /// Withdrawals may be sent: false from session up until the first batch
+    /// of pending changes has been drained (ExaBGP's `include_withdraw`,
+    /// which only turns true once its first UPDATE generator has finished, so
+    /// the first drain drops withdrawals even when it comes after the EoR).
+    pub(crate) include_withdraw: bool,
     /// The JSON `counter`, shared by every JSON process (reference §4.1).
     pub(crate) api_counter: u64,
 }
@@ -85,6 +90,7 @@ impl Peer {
             adj_in: AdjRibIn::default(),
             subs: Vec::new(),
             permitted: Vec::new(),
+            include_withdraw: false,
             api_counter: 0,
         }
     }
