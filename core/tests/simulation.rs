@@ -42,7 +42,17 @@ fn outcome(kind: Kind, s: Seed) -> TestResult {
     }
 }
 
+/// `OXBGP_SIM_SCALE=N` multiplies every seed count (CI nightly, bug hunts).
+fn scaled(seeds: u64) -> u64 {
+    let scale = std::env::var("OXBGP_SIM_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(1);
+    seeds * scale.max(1)
+}
+
 fn check(seeds: u64, prop: fn(Seed) -> TestResult) {
+    let seeds = scaled(seeds);
     QuickCheck::new()
         .tests(seeds)
         .max_tests(seeds * 2)
@@ -97,7 +107,7 @@ fn same_seed_same_trace() {
         TestResult::passed()
     };
     QuickCheck::new()
-        .tests(DETERMINISM_SEEDS)
+        .tests(scaled(DETERMINISM_SEEDS))
         .quickcheck(prop as fn(Seed) -> TestResult);
 }
 

@@ -92,7 +92,15 @@ pub const START: Instant = Instant(1_000_000_000_000);
 /// Run one scenario. Err carries the failure with the replay command.
 pub fn run(kind: Kind, seed: u64, trace: bool) -> (Result<Stats, String>, Net) {
     let mut rng = Rng::new(seed);
-    let topo = topology::generate(&mut rng);
+    let mut topo = topology::generate(&mut rng);
+    if kind == Kind::Hold {
+        // Nothing but the silence may end the session under test.
+        for n in &mut topo.nodes {
+            for (_, script) in &mut n.scripts {
+                script.retain(|(_, l)| !l.contains("teardown"));
+            }
+        }
+    }
     let mut net = Net::new(&topo, rng.fork(), START, trace);
     let r = match kind {
         Kind::Healthy => healthy(&mut net, &topo),
@@ -241,6 +249,22 @@ pub fn check_views(net: &Net, edges: &[(usize, usize)]) -> Result<usize, String>
                      stale (received, not in Adj-RIB-Out): {extra:#?}"
                 ));
             }
+            // The receiver's own Adj-RIB-In agrees.
+            let i = peer_index(net, to, from).expect("established");
+            let adj_in: RouteView = net.nodes[to].sp.peers()[i]
+                .adj_in
+                .routes()
+                .map(|(f, n, r)| ((*f, n.clone()), (r.next_hop, (*r.attributes).clone())))
+                .collect();
+            if net.nodes[to].sp.peers()[i].config.adj_rib_in && adj_in != want {
+                let (w, g) = (observer::show(&want), observer::show(&adj_in));
+                let missing: Vec<_> = w.iter().filter(|x| !g.contains(x)).collect();
+                let extra: Vec<_> = g.iter().filter(|x| !w.contains(x)).collect();
+                return Err(format!(
+                    "Adj-RIB-In of node {to} for node {from} differs from what was sent:\n  \
+                     missing: {missing:#?}\n  extra: {extra:#?}"
+                ));
+            }
             total += want.len();
         }
     }
@@ -361,8 +385,13 @@ fn hold(net: &mut Net, topo: &topology::Topology, rng: &mut Rng) -> Result<Stats
     let silent_from = net.now;
     let sent_before = net.notifications.len();
     let bound = silent_from + secs(hold as u64 + 60);
-    net.run_while(bound, |n| n.notifications.len() == sent_before);
-    let sent = net.notifications[sent_before..].to_vec();
+    let mine = |n: &net::SentNotification| n.node == a && n.conn == conn;
+    net.run_while(bound, |n| !n.notifications[sent_before..].iter().any(mine));
+    let sent: Vec<_> = net.notifications[sent_before..]
+        .iter()
+        .filter(|n| mine(n))
+        .cloned()
+        .collect();
     if hold == 0 {
         // No hold timer negotiated: nothing may expire.
         if !sent.is_empty() {

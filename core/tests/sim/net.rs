@@ -37,6 +37,9 @@ pub struct Node {
     /// Bumped at every restart: inputs queued for an older daemon are lost.
     pub incarnation: u32,
     pub events: Vec<(Instant, Event)>,
+    /// A Stop fault is under way: its Exit is expected, and the daemon is
+    /// started again this many milliseconds after it.
+    pub stopping: Option<u64>,
     pub scripts: Vec<(String, super::topology::Script)>,
     /// Simulated API processes of the current daemon, by id.
     pub procs: HashMap<ProcId, Proc>,
@@ -83,6 +86,13 @@ pub enum Fault {
     Crash(u64),
     /// The clock leaps forward (suspend/resume, NTP step on a bad runtime).
     ClockJump(u64),
+    /// Someone else connects to the daemon: from an unknown address, or from
+    /// a configured peer's address (a second connection), sends a few random
+    /// bytes and hangs up after a while.
+    Stray { from_peer: bool },
+    /// Orderly stop (SIGTERM: Cease to the peers, processes stopped, exit 0),
+    /// started again by its supervisor after this many milliseconds.
+    Stop(u64),
     /// A random API process of the daemon exits with status 1.
     ProcessCrash,
     /// The daemon's configured routes change and it gets SIGUSR1.
@@ -98,6 +108,8 @@ enum Action {
     Chaos(bool),
     /// Every black-holed connection is reset (the network heals).
     Heal,
+    /// A stray connection's far end hangs up.
+    StrayHangup(usize, ConnId),
     /// A SYN reaches the remote address: a listener there accepts it or not.
     Syn {
         node: usize,
@@ -133,6 +145,8 @@ pub struct Net {
     pub nodes: Vec<Node>,
     pub links: Vec<Link>,
     by_end: HashMap<(usize, ConnId), usize>,
+    /// Stray incoming connections (no daemon at the far end): still open?
+    strays: HashMap<(usize, ConnId), bool>,
     /// Outgoing connections closed by their daemon before the SYN landed.
     cancelled: std::collections::HashSet<(usize, u32, ConnId)>,
     queue: BTreeMap<(Instant, u64), Pending>,
@@ -149,6 +163,8 @@ pub struct Net {
     pub notifications: Vec<SentNotification>,
     pub steps: u64,
     ticks_here: u32,
+    /// Daemons that exited during the current input: (node, restart after ms).
+    exits_pending: Vec<(usize, u64)>,
 }
 
 impl Net {
@@ -159,6 +175,7 @@ impl Net {
             links: Vec::new(),
             by_end: HashMap::new(),
             cancelled: Default::default(),
+            strays: HashMap::new(),
             queue: BTreeMap::new(),
             actions: BTreeMap::new(),
             seq: 0,
@@ -171,6 +188,7 @@ impl Net {
             notifications: Vec::new(),
             steps: 0,
             ticks_here: 0,
+            exits_pending: Vec::new(),
         };
         for (
             i,
@@ -196,6 +214,7 @@ impl Net {
                 events: Vec::new(),
                 scripts: scripts.clone(),
                 procs: HashMap::new(),
+                stopping: None,
             });
             net.log(|t| {
                 for n in &config.neighbors {
@@ -464,6 +483,13 @@ impl Net {
             match o {
                 Output::Timeout(t) => {
                     self.nodes[i].deadline = t;
+                    // A daemon that exited is gone once its writes are out.
+                    for (n, ms) in std::mem::take(&mut self.exits_pending) {
+                        self.kill(n);
+                        let s = self.seq();
+                        self.actions
+                            .insert((self.now + Duration::from_millis(ms), s), Action::Revive(n));
+                    }
                     return;
                 }
                 o => self.output(i, o),
@@ -492,8 +518,15 @@ impl Net {
             Output::Close { conn } => self.close(i, conn),
             Output::Event(e) => self.nodes[i].events.push((self.now, e)),
             Output::Exit { code } => {
-                self.nodes[i].exit = Some(code);
-                self.error(format!("node {i} exited with {code}"));
+                if let Some(ms) = self.nodes[i].stopping.take() {
+                    if code != 0 {
+                        self.error(format!("node {i}: orderly stop exited with {code}"));
+                    }
+                    self.exits_pending.push((i, ms));
+                } else {
+                    self.nodes[i].exit = Some(code);
+                    self.error(format!("node {i} exited with {code}"));
+                }
             }
             Output::Spawn { process, name, .. } => self.spawn(i, process, &name),
             Output::WriteProcess { process, data } => self.write_process(i, process, &data),
@@ -580,7 +613,9 @@ impl Net {
                 }
                 "error" => {
                     let cmd = p.unacked.pop_front();
-                    errors.push(format!("node {i} process {id:?}: command {cmd:?} answered error"));
+                    errors.push(format!(
+                        "node {i} process {id:?}: command {cmd:?} answered error"
+                    ));
                 }
                 _ => {}
             }
@@ -688,6 +723,9 @@ impl Net {
                 }
             }
         }
+        if self.strays.contains_key(&(i, conn)) {
+            return;
+        }
         let Some(&l) = self.by_end.get(&(i, conn)) else {
             self.error(format!("node {i}: transmit on unknown connection {conn:?}"));
             return;
@@ -724,6 +762,20 @@ impl Net {
     }
 
     fn close(&mut self, i: usize, conn: ConnId) {
+        if let Some(open) = self.strays.get_mut(&(i, conn)) {
+            if std::mem::replace(open, false) {
+                self.push(
+                    self.now,
+                    i,
+                    Input::Closed {
+                        conn,
+                        reason: "closed".into(),
+                    },
+                    None,
+                );
+            }
+            return;
+        }
         let Some(&l) = self
             .by_end
             .get(&(i, conn))
@@ -859,6 +911,21 @@ impl Net {
                 }
             }
             Action::Revive(i) => self.revive(i),
+            Action::StrayHangup(i, conn) => {
+                if self.strays.get(&(i, conn)) == Some(&true) {
+                    self.strays.insert((i, conn), false);
+                    let now = self.now;
+                    self.push(
+                        now,
+                        i,
+                        Input::Closed {
+                            conn,
+                            reason: "closed by peer".into(),
+                        },
+                        None,
+                    );
+                }
+            }
             Action::Syn {
                 node,
                 incarnation,
@@ -918,6 +985,68 @@ impl Net {
                 self.now = self.now + Duration::from_millis(ms);
                 self.ticks_here = 0;
             }
+            Fault::Stray { from_peer } => {
+                if !self.nodes[i].up {
+                    return;
+                }
+                let peers: Vec<IpAddr> = self.nodes[i]
+                    .config
+                    .neighbors
+                    .iter()
+                    .map(|n| n.peer_address)
+                    .collect();
+                let ip = if from_peer && !peers.is_empty() {
+                    *self.rng.pick(&peers)
+                } else {
+                    IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 200))
+                };
+                let conn = ConnId(self.next_incoming);
+                self.next_incoming += 1;
+                self.strays.insert((i, conn), true);
+                let remote = SocketAddr::new(ip, 50000 + self.rng.below(1000) as u16);
+                let local = SocketAddr::new(self.nodes[i].ip, 179);
+                let mut at = self.now + self.latency();
+                self.push(
+                    at,
+                    i,
+                    Input::Connected {
+                        conn,
+                        local,
+                        remote,
+                    },
+                    None,
+                );
+                for _ in 0..self.rng.below(3) {
+                    at = at + self.latency();
+                    let mut data: Vec<u8> = Vec::new();
+                    if self.rng.chance(1, 2) {
+                        data.extend_from_slice(&[0xff; 16]);
+                    }
+                    for _ in 0..self.rng.below(40) {
+                        data.push(self.rng.below(256) as u8);
+                    }
+                    self.push(
+                        at,
+                        i,
+                        Input::Received {
+                            conn,
+                            data: data.into(),
+                        },
+                        None,
+                    );
+                }
+                at = at + Duration::from_millis(self.rng.below(5000));
+                // Its hang-up, unless the daemon closes first (checked at
+                // delivery through `strays`).
+                let s = self.seq();
+                self.actions.insert((at, s), Action::StrayHangup(i, conn));
+            }
+            Fault::Stop(ms) => {
+                if self.nodes[i].up && self.nodes[i].stopping.is_none() {
+                    self.nodes[i].stopping = Some(ms);
+                    self.input(i, Input::Control(Control::Shutdown));
+                }
+            }
             Fault::ProcessCrash => {
                 let mut running: Vec<ProcId> = self.nodes[i]
                     .procs
@@ -970,8 +1099,11 @@ impl Net {
         for _ in 0..count {
             let at = Instant::from_nanos(from.as_nanos() + self.rng.below(span));
             let node = self.rng.below(self.nodes.len() as u64) as usize;
-            let f = match self.rng.below(11) {
+            let f = match self.rng.below(14) {
                 10 => Fault::ProcessCrash,
+                11 => Fault::Stray { from_peer: false },
+                12 => Fault::Stray { from_peer: true },
+                13 => Fault::Stop(self.rng.range(10, 20_000)),
                 0 | 1 | 2 => Fault::Reset,
                 3 => Fault::Blackhole,
                 4 => Fault::Restart,

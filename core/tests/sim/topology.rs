@@ -77,7 +77,11 @@ pub fn generate(rng: &mut Rng) -> Topology {
             node.config.processes.push(ProcessConfig {
                 name: "routes".into(),
                 run: vec!["/sim/routes".into()],
-                encoder: if rng.chance(1, 2) { Encoder::Text } else { Encoder::Json },
+                encoder: if rng.chance(1, 2) {
+                    Encoder::Text
+                } else {
+                    Encoder::Json
+                },
                 respawn: true,
                 run_line: 0,
                 run_column: 0,
@@ -149,10 +153,24 @@ pub const AVOID_SUPERSEDED_BUG: bool = true;
 
 /// Up to 12 routes of the given families.
 pub fn routes(rng: &mut Rng, families: &[Family]) -> Vec<Route> {
-    let count = rng.below(13);
+    // Now and then a bigger table, so that UPDATEs fill up and split.
+    let bulk = rng.chance(1, 12);
+    let count = if bulk {
+        rng.range(100, 400)
+    } else {
+        rng.below(13)
+    };
     let mut v: Vec<Route> = Vec::new();
     for _ in 0..count {
-        let r = route(rng, families);
+        let mut r = route(rng, families);
+        if bulk {
+            if let Nlri::Prefix { prefix, .. } = &r.nlri {
+                let len = if prefix.addr().is_ipv4() { 24 } else { 64 };
+                if let Ok(p) = Prefix::truncating(prefix.addr(), len) {
+                    r.nlri = Nlri::prefix(p);
+                }
+            }
+        }
         if AVOID_SUPERSEDED_BUG && v.iter().any(|x| x.family == r.family && x.nlri == r.nlri) {
             continue;
         }
@@ -192,7 +210,7 @@ pub fn route(rng: &mut Rng, families: &[Family]) -> Route {
         (IpAddr::V6(a), rng.range(16, 128) as u8, IpAddr::V6(nh))
     };
     let prefix = Prefix::truncating(addr, len).expect("length within the family");
-    Route {
+    let mut r = Route {
         family,
         nlri: Nlri::prefix(prefix),
         // `next-hop self` on an IPv6 route over an IPv4 session cannot be
@@ -203,9 +221,14 @@ pub fn route(rng: &mut Rng, families: &[Family]) -> Route {
             NextHop::Ip(next_hop)
         },
         attributes: attributes(rng),
-        watchdog: None,
+        // Some routes follow `announce|withdraw watchdog dog`.
+        watchdog: rng.chance(1, 6).then(|| "dog".to_string()),
         withdrawn: false,
+    };
+    if r.watchdog.is_some() {
+        r.withdrawn = rng.chance(1, 2);
     }
+    r
 }
 
 pub fn attributes(rng: &mut Rng) -> Attributes {
@@ -295,6 +318,19 @@ pub fn script(rng: &mut Rng, peers: &[IpAddr]) -> Script {
         } else {
             String::new()
         };
+        if rng.chance(1, 6) {
+            // Commands on the whole Adj-RIB-Out or the session.
+            let line = match rng.below(6) {
+                0 => format!("neighbor {} teardown 2", rng.pick(peers)),
+                1 => format!("{selector}flush adj-rib out"),
+                2 => format!("{selector}clear adj-rib out"),
+                3 => format!("{selector}announce route-refresh ipv4 unicast"),
+                4 => "announce watchdog dog".to_string(),
+                _ => "withdraw watchdog dog".to_string(),
+            };
+            s.push((t, line));
+            continue;
+        }
         if !announced.is_empty() && rng.chance(1, 4) {
             let i = rng.below(announced.len() as u64) as usize;
             let p = announced.swap_remove(i);
