@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage:
-  oxbgp-benches micro [NAME]              (decode-1 decode-500 encode-pack api-parse api-parse-tokens json-encode framer)
+  oxbgp-benches micro [NAME] [--once]           (decode-1 decode-500 encode-pack api-parse api-parse-tokens json-encode framer)
   oxbgp-benches announce [--n N] [--sut oxbgp|exabgp] [--sut-bin PATH]
   oxbgp-benches announce-scaling [--sut ..]
   oxbgp-benches receive [--n N] [--sut ..] [--per-set K]
@@ -66,7 +66,17 @@ fn run(args: &[String]) -> Result<(), String> {
     let rest = args.get(1..).unwrap_or(&[]);
     let io = |e: std::io::Error| e.to_string();
     match cmd {
-        "micro" => micro::run(rest.first().map(String::as_str), false).map(|_| ()),
+        "micro" => {
+            // `--once`: one iteration, no timing (for callgrind / valgrind).
+            let once = rest.iter().any(|a| a == "--once");
+            let name = rest.iter().find(|a| *a != "--once").map(String::as_str);
+            for m in micro::run(name, once)? {
+                if once {
+                    println!("{}: {} items", m.name, m.items_per_op);
+                }
+            }
+            Ok(())
+        }
         "feed" => match rest {
             [routes, go] => scenario::feed(routes.as_ref(), go.as_ref()).map_err(io),
             _ => Err("feed ROUTES GO".into()),

@@ -56,16 +56,21 @@ pub fn handshake(mut stream: TcpStream, router_id: Ipv4Addr) -> io::Result<Sessi
             MessageType::Open if !opened => {
                 let theirs = Open::decode(&frame.body)
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-                let mut caps = theirs.capabilities.clone();
+                // Extended messages (RFC 8654) are not echoed: every SUT then
+                // uses 4096-octet UPDATEs, as ExaBGP does by default, so the
+                // comparison is like for like.
+                let mut caps: Vec<Capability> = theirs
+                    .capabilities
+                    .iter()
+                    .filter(|c| **c != Capability::ExtendedMessage)
+                    .cloned()
+                    .collect();
                 for c in caps.iter_mut() {
                     if let Capability::FourOctetAs(a) = c {
                         *a = PEER_AS;
                     }
                 }
                 ctx.asn4 = caps.iter().any(|c| matches!(c, Capability::FourOctetAs(_)));
-                if caps.contains(&Capability::ExtendedMessage) {
-                    ctx.max_message = MAX_EXTENDED_MESSAGE;
-                }
                 let ours = Open {
                     version: 4,
                     my_as: PEER_AS as u16,

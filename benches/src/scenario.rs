@@ -252,6 +252,7 @@ pub fn count(n: u64, out: &Path) -> io::Result<()> {
     let mut seen = 0u64;
     let mut first = 0u128;
     let mut written = false;
+    let mut total = 0u64;
     loop {
         let r = stdin.read(&mut buf[carry..])?;
         if r == 0 {
@@ -270,13 +271,26 @@ pub fn count(n: u64, out: &Path) -> io::Result<()> {
         // match) in case a needle straddles two reads.
         carry = (NEEDLE.len() - 1).min(len);
         buf.copy_within(len - carry..len, 0);
+        total += r as u64;
         if seen >= n && !written {
             let tmp = out.with_extension("tmp");
-            fs::write(&tmp, format!("{first} {} {seen}\n", now_ns()))?;
+            fs::write(
+                &tmp,
+                format!("{first} {} {seen} {total} {:.3}\n", now_ns(), self_cpu_s()),
+            )?;
             fs::rename(&tmp, out)?;
             written = true;
         }
     }
+}
+
+/// CPU seconds used by this process (for the counting process's report).
+fn self_cpu_s() -> f64 {
+    // SAFETY: getrusage fills a local struct.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
 pub fn receive(o: &Opts, n: u64) -> io::Result<String> {
@@ -342,10 +356,14 @@ pub fn receive(o: &Opts, n: u64) -> io::Result<String> {
             "the counting process did not see {n} prefixes in time"
         )));
     };
-    let f: Vec<u128> = text
-        .split_whitespace()
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let f: Vec<u128> = words
+        .iter()
+        .take(4)
         .filter_map(|x| x.parse().ok())
         .collect();
+    let json_bytes = f.get(3).copied().unwrap_or(0);
+    let counter_cpu = words.get(4).copied().unwrap_or("0");
     let (last, seen) = (
         f.get(1).copied().unwrap_or(t0),
         f.get(2).copied().unwrap_or(0),
@@ -353,7 +371,7 @@ pub fn receive(o: &Opts, n: u64) -> io::Result<String> {
     let wall = last.saturating_sub(t0) as f64 / 1e9;
     let rate = if wall > 0.0 { n as f64 / wall } else { 0.0 };
     Ok(format!(
-        "{{\"scenario\":\"receive\",\"sut\":\"{}\",\"n\":{n},\"counted\":{seen},\"updates\":{},\"send_s\":{},\"wall_s\":{},\"prefixes_per_s\":{rate:.0},\"peak_rss_kb\":{peak},\"cpu_s\":{},\"load\":\"{}\"}}",
+        "{{\"scenario\":\"receive\",\"sut\":\"{}\",\"n\":{n},\"counted\":{seen},\"updates\":{},\"send_s\":{},\"wall_s\":{},\"prefixes_per_s\":{rate:.0},\"peak_rss_kb\":{peak},\"cpu_s\":{},\"json_bytes\":{json_bytes},\"counter_cpu_s\":{counter_cpu},\"load\":\"{}\"}}",
         o.sut.name(),
         updates,
         f3(sent_s),

@@ -47,6 +47,8 @@ pub fn default_binary(kind: Kind) -> PathBuf {
 pub struct Sut {
     child: Child,
     pub pid: u32,
+    /// `perf record` attached to the daemon when OXBGP_BENCH_PERF=FILE.
+    perf: Option<Child>,
 }
 
 impl Sut {
@@ -73,7 +75,20 @@ impl Sut {
         }
         let child = cmd.spawn()?;
         let pid = child.id();
-        Ok(Sut { child, pid })
+        // Profiling aid: sample the daemon (software clock: the machine has no
+        // hardware counters) for the whole run.
+        let perf = std::env::var_os("OXBGP_BENCH_PERF").and_then(|out| {
+            Command::new("perf")
+                .args(["record", "-e", "cpu-clock", "-g", "-q", "-o"])
+                .arg(out)
+                .arg("-p")
+                .arg(pid.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()
+        });
+        Ok(Sut { child, pid, perf })
     }
 
     /// Still running?
@@ -98,6 +113,13 @@ impl Sut {
 
     /// SIGTERM, then SIGKILL after 5 s.
     pub fn stop(mut self) {
+        if let Some(mut p) = self.perf.take() {
+            // SAFETY: signalling our own child by its pid.
+            unsafe {
+                libc::kill(p.id() as libc::pid_t, libc::SIGINT);
+            }
+            let _ = p.wait();
+        }
         // SAFETY: signalling our own child by its pid.
         unsafe {
             libc::kill(self.pid as libc::pid_t, libc::SIGTERM);
