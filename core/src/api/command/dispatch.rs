@@ -266,14 +266,26 @@ pub(crate) fn run(verb: Verb, line: &str) -> Result<Command, CommandError> {
             } else {
                 Action::Withdraw
             };
-            // ExaBGP takes the third word of the line, whatever precedes it.
-            let name = line.split(' ').nth(2).map(str::to_string);
+            // The word after `announce|withdraw watchdog`. (ExaBGP takes the
+            // line's third word, which is wrong after a `neighbor` prefix.)
+            let words: Vec<&str> = line.split(' ').collect();
+            let second = if verb == AnnounceWatchdog {
+                "announce"
+            } else {
+                "withdraw"
+            };
+            let name = words
+                .windows(2)
+                .position(|w| w[0] == second && w[1] == "watchdog")
+                .and_then(|i| words.get(i + 2))
+                .map(|w| w.to_string());
             Command::Watchdog { action, name }
         }
         Teardown => {
             let (sel, rest) = selector::extract(line)?;
             let args = expect_verb(rest, verb.name())?;
-            let code = args.split(' ').next().unwrap_or("");
+            // ExaBGP: everything after `teardown` must be digits.
+            let code = args;
             if code.is_empty() || !code.bytes().all(|c| c.is_ascii_digit()) {
                 return Err(CommandError::syntax(format!(
                     "expected a Cease subcode after 'teardown', found '{args}'"

@@ -316,19 +316,37 @@ pub fn normalise(line: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Bytes that need a closer look in [`is_normal`].
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\t' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t[b'(' as usize] = true;
+    t[b')' as usize] = true;
+    t[b',' as usize] = true;
+    t
+};
+
 /// Already normalised: single spaces, punctuation isolated, no tabs.
-/// One pass over the bytes; most bytes only hit the default arm.
+/// One pass over the bytes; most bytes only cost a table lookup.
 fn is_normal(t: &str) -> bool {
     let b = t.as_bytes();
     let mut prev = b' ';
     for (i, &c) in b.iter().enumerate() {
-        match c {
-            b'\t' => return false,
-            b' ' if prev == b' ' => return false,
-            b'[' | b'(' if b.get(i + 1).is_some_and(|&n| n != b' ') => return false,
-            b']' | b')' if prev != b' ' => return false,
-            b',' if prev != b' ' || b.get(i + 1).is_some_and(|&n| n != b' ') => return false,
-            _ => {}
+        if SPECIAL[c as usize] {
+            let next = b.get(i + 1).copied().unwrap_or(b' ');
+            let bad = match c {
+                b' ' => prev == b' ',
+                b'[' | b'(' => next != b' ',
+                b']' | b')' => prev != b' ',
+                b',' => prev != b' ' || next != b' ',
+                _ => true,
+            };
+            if bad {
+                return false;
+            }
         }
         prev = c;
     }

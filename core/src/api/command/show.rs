@@ -73,7 +73,7 @@ pub(super) fn show_adj_rib(line: &str, direction: Direction) -> Command {
     // else the peers whose name contains `neighbor <word>`.
     let filter = match words.first() {
         None => None,
-        Some(w) if w.is_empty() => None,
+        Some(&"") => None,
         Some(&("routes" | "extensive" | "static" | "inet" | "flow" | "l2vpn")) => None,
         Some(w) => Some(w.to_string()),
     };
