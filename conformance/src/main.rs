@@ -17,7 +17,7 @@ const USAGE: &str = "usage:
                     [--kind encoding|decoding|parsing]... [--jobs N] [--timeout S]
                     [--tool-timeout S]
                     [--connect-timeout S] [--scratch DIR] [--list] [--verbose]
-                    [--no-parsing-sanity]
+                    [--no-parsing-sanity] [--runtime mio|std]
                     [--write-expected-failures FILE] [--expected-failures FILE]
   oxbgp-conformance peer --msg FILE (--port P | --listen-fd FD) [--pid-file F | --pid N]
                     [--connected-file F] [--status-file F] [--view]
@@ -194,6 +194,7 @@ fn runner_run(args: &[String]) -> Result<i32, String> {
     let mut list = false;
     let mut tool_timeout = None;
     let mut parsing_sanity = true;
+    let mut runtime: Option<String> = None;
     let mut verbose = false;
     let mut write_expected = None;
     let mut expected_file = None;
@@ -231,6 +232,13 @@ fn runner_run(args: &[String]) -> Result<i32, String> {
             "--scratch" => scratch = Some(PathBuf::from(value(args, &mut i, "--scratch")?)),
             "--list" => list = true,
             "--no-parsing-sanity" => parsing_sanity = false,
+            "--runtime" => {
+                let r = value(args, &mut i, "--runtime")?;
+                if r != "mio" && r != "std" {
+                    return Err(format!("--runtime takes mio or std, not {r:?}"));
+                }
+                runtime = Some(r);
+            }
             "--verbose" | "-v" => verbose = true,
             "--write-expected-failures" => {
                 write_expected = Some(PathBuf::from(value(
@@ -258,6 +266,7 @@ fn runner_run(args: &[String]) -> Result<i32, String> {
     opts.connect_timeout = connect_timeout;
     opts.verbose = verbose;
     opts.parsing_sanity = parsing_sanity;
+    opts.runtime = runtime;
     if let Some(s) = scratch {
         opts.scratch = s;
     }

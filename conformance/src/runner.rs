@@ -162,6 +162,8 @@ pub struct Options {
     /// configuration; if it does not, no parsing test can pass (a validator
     /// that accepts everything would otherwise pass them all).
     pub parsing_sanity: bool,
+    /// `oxbgp --runtime <this>` for encoding tests (None: the SUT's default).
+    pub runtime: Option<String>,
 }
 
 impl Options {
@@ -179,6 +181,7 @@ impl Options {
             verbose: false,
             scratch: std::env::temp_dir().join(format!("oxbgp-conformance-{}", std::process::id())),
             parsing_sanity: true,
+            runtime: None,
         }
     }
 }
@@ -559,6 +562,9 @@ fn run_encoding(name: &str, opts: &Options, dir: &Path) -> Outcome {
     let mut cmd = opts.sut.command();
     if opts.sut.style == SutStyle::Exabgp {
         cmd.arg("server");
+    }
+    if let (SutStyle::Oxbgp, Some(rt)) = (&opts.sut.style, &opts.runtime) {
+        cmd.args(["--runtime", rt]);
     }
     cmd.args(&conf_paths)
         .env("exabgp_tcp_port", port.to_string())

@@ -2,6 +2,9 @@
 //! binary and compare with `expected-failures.txt`. An unlisted failure is a
 //! regression; a listed test that passes must be removed from the list.
 //!
+//! The corpus runs once per runtime (mio, then std): both must behave the same,
+//! so both are held to the same list. `OXBGP_CONFORMANCE_RUNTIMES=mio` limits it.
+//!
 //! Set `OXBGP_CONFORMANCE_SKIP=1` to skip (e.g. for a quick unit-test loop).
 
 use oxbgp_conformance::runner::{self, Options, Sut, SutStyle};
@@ -48,25 +51,36 @@ fn corpus_ratchet() {
         prefix_args: vec![],
         style: SutStyle::Oxbgp,
     };
-    let mut opts = Options::new(corpus.clone(), sut, harness);
-    opts.jobs = 2;
-    // Upstream's slowest test takes ~9 s; 20 s bounds a stuck run of all
-    // 54 encoding tests to ~9 minutes on 2 workers.
-    opts.timeout = Duration::from_secs(20);
-    opts.connect_timeout = Duration::from_secs(10);
-    opts.tool_timeout = Duration::from_secs(5);
-    opts.scratch = target_dir.join("conformance-scratch");
-
-    let cases = runner::discover(&corpus).expect("discover corpus");
-    assert!(!cases.is_empty(), "empty corpus");
-    let results = runner::run_tests(cases, &opts, &|r| println!("{}", r.line()));
-    let passed = results.iter().filter(|r| r.passed).count();
-    println!("{} passed, {} failed", passed, results.len() - passed);
-
+    let runtimes = std::env::var("OXBGP_CONFORMANCE_RUNTIMES").unwrap_or_else(|_| "mio std".into());
     let list_path = manifest.join("expected-failures.txt");
     let text = std::fs::read_to_string(&list_path).unwrap_or_default();
     let expected = runner::parse_expected_failures(&text).expect("parse expected-failures.txt");
-    let problems = runner::ratchet(&results, &expected);
+    let mut problems = Vec::new();
+    for runtime in runtimes.split_whitespace() {
+        let mut opts = Options::new(corpus.clone(), sut.clone(), harness.clone());
+        opts.runtime = Some(runtime.to_string());
+        opts.jobs = 2;
+        // Upstream's slowest test takes ~9 s; 20 s bounds a stuck run of all
+        // 54 encoding tests to ~9 minutes on 2 workers.
+        opts.timeout = Duration::from_secs(20);
+        opts.connect_timeout = Duration::from_secs(10);
+        opts.tool_timeout = Duration::from_secs(5);
+        opts.scratch = target_dir.join(format!("conformance-scratch-{runtime}"));
+        let mut cases = runner::discover(&corpus).expect("discover corpus");
+        assert!(!cases.is_empty(), "empty corpus");
+        if runtime != "mio" {
+            // decode/validate do not involve a runtime: run them once.
+            cases.retain(|c| c.kind == runner::Kind::Encoding);
+        }
+        println!("== runtime {runtime}");
+        let results = runner::run_tests(cases, &opts, &|r| println!("{}", r.line()));
+        let passed = results.iter().filter(|r| r.passed).count();
+        println!("{} passed, {} failed", passed, results.len() - passed);
+        for p in runner::ratchet(&results, &expected) {
+            problems.push(format!("[runtime {runtime}] {p}"));
+        }
+    }
+
     assert!(
         problems.is_empty(),
         "conformance ratchet ({} problems; regenerate with `cargo run --release -p \
