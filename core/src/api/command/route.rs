@@ -10,8 +10,10 @@ use crate::config::error::{ConfigError, Pos};
 use crate::config::flow::parse_flow_tokens;
 use crate::config::l2vpn::parse_vpls_line;
 use crate::config::lexer::{command_tokens, Token};
+use crate::config::model::{NextHop, Route};
 use crate::config::route::routes_from_tokens;
 use crate::wire::family::{Afi, Family};
+use crate::wire::nlri::Nlri;
 
 /// A configuration error inside `args`, with its column in the whole line.
 fn config_error(line: &str, args: &str, e: ConfigError) -> CommandError {
@@ -49,6 +51,21 @@ fn family_words(verb: Verb, args: &str) -> Result<Option<Family>, CommandError> 
     }
 }
 
+/// ExaBGP refuses to announce a `route` that has neither a next hop nor an
+/// MPLS label (checked against 5.0: `route P label L` and `route P rd R label
+/// L` are accepted without next hop, `route P` and `route P rd R` are not).
+fn lacks_next_hop(r: &Route) -> bool {
+    r.next_hop == NextHop::None
+        && !matches!(&r.nlri, Nlri::Labeled { labels, .. } if !labels.is_empty())
+}
+
+fn route_prefix(r: &Route) -> String {
+    match &r.nlri {
+        Nlri::Prefix { prefix, .. } | Nlri::Labeled { prefix, .. } => prefix.to_string(),
+        _ => r.family.to_string(),
+    }
+}
+
 pub(super) fn parse(verb: Verb, line: &str) -> Result<Command, CommandError> {
     use Verb::*;
     let (selector, rest) = selector::extract(line)?;
@@ -76,10 +93,19 @@ pub(super) fn parse(verb: Verb, line: &str) -> Result<Command, CommandError> {
                 rest.split_once(' ').map(|(_, p)| p).unwrap_or("")
             };
             let toks = tokens(line, payload)?;
-            let routes = routes_from_tokens(&toks, end_of(payload), announce)
+            // The next-hop rule is ExaBGP's API one, checked below.
+            let routes = routes_from_tokens(&toks, end_of(payload), false)
                 .map_err(|e| config_error(line, payload, e))?;
             if routes.is_empty() {
                 return Err(CommandError::syntax("no route in the command"));
+            }
+            if announce {
+                if let Some(r) = routes.iter().find(|r| lacks_next_hop(r)) {
+                    return Err(CommandError::syntax(format!(
+                        "invalid route {} (missing next-hop, label or rd ?)",
+                        route_prefix(r)
+                    )));
+                }
             }
             Ok(if announce {
                 Command::Announce { selector, routes }

@@ -230,7 +230,27 @@ fn announce_ipv6_route() {
 fn announce_route_without_next_hop_is_an_error() {
     let e = err("announce route 1.0.0.0/24");
     assert_eq!(e.kind, ErrorKind::Syntax);
-    assert!(e.reason.contains("next-hop"), "{}", e.reason);
+    assert_eq!(
+        e.reason,
+        "invalid route 1.0.0.0/24 (missing next-hop, label or rd ?)"
+    );
+}
+
+#[test]
+fn labelled_routes_need_no_next_hop() {
+    let (_, routes) = announce("announce route 10.0.0.0/24 label 5");
+    assert_eq!(routes[0].family, Family::new(Afi::IPV4, Safi::MPLS));
+    let (_, routes) = announce("announce route 10.0.0.0/24 rd 1:1 label 5");
+    assert_eq!(routes[0].family, Family::IPV4_MPLS_VPN);
+    assert!(err("announce route 10.0.0.0/24 rd 1:1")
+        .reason
+        .contains("missing next-hop"));
+    assert!(err("announce route 2001::/64")
+        .reason
+        .contains("missing next-hop"));
+    assert!(err("announce attributes med 5 nlri 1.0.0.0/24")
+        .reason
+        .contains("missing next-hop"));
 }
 
 #[test]
@@ -996,5 +1016,25 @@ fn safi_words_reach_the_right_family() {
             assert_eq!(routes[0].family, Family::new(Afi::IPV4, Safi::MPLS))
         }
         c => panic!("{c:?}"),
+    }
+}
+
+/// Differential helper: prints `OK`/`ERR` for every line of the file named by
+/// `OXBGP_APICMD_LINES` (compare with ExaBGP's API parser on the same lines).
+#[test]
+#[ignore]
+fn accept_or_refuse_lines_from_file() {
+    let Ok(path) = std::env::var("OXBGP_APICMD_LINES") else {
+        eprintln!("SKIPPED: set OXBGP_APICMD_LINES to a file of command lines");
+        return;
+    };
+    let text = std::fs::read_to_string(path).expect("readable OXBGP_APICMD_LINES");
+    for l in text.lines() {
+        let verb = dispatch::dispatch(&normalise(l)).map(Verb::name);
+        println!("VERB {}", verb.unwrap_or("-"));
+        match parse(l) {
+            Ok(_) => println!("OK  {l}"),
+            Err(e) => println!("ERR {l} | {e}"),
+        }
     }
 }
