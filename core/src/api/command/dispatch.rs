@@ -203,7 +203,7 @@ pub(crate) fn scan(line: &str) -> (Option<Verb>, bool) {
                 }
                 let n = v.name().as_bytes();
                 // equals / ends with ` name` / contains `name `
-                if rest.starts_with(n) && (rest.len() == n.len() || rest[n.len()] == b' ') {
+                if starts_with_word(rest, n) {
                     best = Some(v);
                     break;
                 }
@@ -215,6 +215,22 @@ pub(crate) fn scan(line: &str) -> (Option<Verb>, bool) {
         }
     }
     (best, json)
+}
+
+/// `rest` starts with the words `name`, followed by a space or the end.
+/// A byte loop: most candidates fail on their first bytes, where a `memcmp`
+/// call would cost more than the comparison.
+#[inline]
+fn starts_with_word(rest: &[u8], name: &[u8]) -> bool {
+    if rest.len() < name.len() {
+        return false;
+    }
+    for (a, b) in name.iter().zip(rest) {
+        if a != b {
+            return false;
+        }
+    }
+    rest.get(name.len()).is_none_or(|&c| c == b' ')
 }
 
 fn memchr_space(b: &[u8], from: usize) -> Option<usize> {

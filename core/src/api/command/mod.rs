@@ -277,6 +277,11 @@ pub fn normalise(line: &str) -> Cow<'_, str> {
     if is_normal(t) {
         return Cow::Borrowed(t);
     }
+    Cow::Owned(rebuild(t))
+}
+
+/// The normalised form of an already trimmed line, always rebuilt.
+fn rebuild(t: &str) -> String {
     let mut out = String::with_capacity(t.len() + 8);
     let mut space = false;
     let push_space = |out: &mut String, space: &mut bool| {
@@ -313,14 +318,13 @@ pub fn normalise(line: &str) -> Cow<'_, str> {
     while out.ends_with(' ') {
         out.pop();
     }
-    Cow::Owned(out)
+    out
 }
 
-/// Bytes that need a closer look in [`is_normal`].
-const SPECIAL: [bool; 256] = {
+/// Punctuation `formated()` pads with spaces, and tabs.
+const RARE: [bool; 256] = {
     let mut t = [false; 256];
     t[b'\t' as usize] = true;
-    t[b' ' as usize] = true;
     t[b'[' as usize] = true;
     t[b']' as usize] = true;
     t[b'(' as usize] = true;
@@ -330,25 +334,37 @@ const SPECIAL: [bool; 256] = {
 };
 
 /// Already normalised: single spaces, punctuation isolated, no tabs.
-/// One pass over the bytes; most bytes only cost a table lookup.
+/// The first pass is branch-free (spaces are too frequent and irregular for
+/// the branch predictor); lines with punctuation get a second, exact pass.
 fn is_normal(t: &str) -> bool {
     let b = t.as_bytes();
+    let mut double_space = false;
+    let mut rare = false;
     let mut prev = b' ';
-    for (i, &c) in b.iter().enumerate() {
-        if SPECIAL[c as usize] {
-            let next = b.get(i + 1).copied().unwrap_or(b' ');
-            let bad = match c {
-                b' ' => prev == b' ',
-                b'[' | b'(' => next != b' ',
-                b']' | b')' => prev != b' ',
-                b',' => prev != b' ' || next != b' ',
-                _ => true,
-            };
-            if bad {
-                return false;
-            }
-        }
+    for &c in b {
+        double_space |= (c == b' ') & (prev == b' ');
+        rare |= RARE[c as usize];
         prev = c;
+    }
+    if double_space {
+        return false;
+    }
+    if !rare {
+        return true;
+    }
+    for (i, &c) in b.iter().enumerate() {
+        let prev = if i == 0 { b' ' } else { b[i - 1] };
+        let next = b.get(i + 1).copied().unwrap_or(b' ');
+        let bad = match c {
+            b'\t' => true,
+            b'[' | b'(' => next != b' ',
+            b']' | b')' => prev != b' ',
+            b',' => prev != b' ' || next != b' ',
+            _ => false,
+        };
+        if bad {
+            return false;
+        }
     }
     true
 }

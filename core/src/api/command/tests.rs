@@ -946,6 +946,23 @@ fn parse_never_panics_on_command_word_sequences() {
 }
 
 #[test]
+fn normalise_fast_path_agrees_with_rebuilding() {
+    fn prop(s: String) -> bool {
+        let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+        normalise(&s) == super::rebuild(t).as_str()
+    }
+    QuickCheck::new()
+        .tests(3000)
+        .quickcheck(prop as fn(String) -> bool);
+    for s in [
+        "a  b", "a [b", "a [ b]", "a ,b", "a, b", "(x )", "a\tb", "[", "a ]", "a,",
+    ] {
+        let t = s.trim();
+        assert_eq!(normalise(s), super::rebuild(t).as_str(), "{s:?}");
+    }
+}
+
+#[test]
 fn normalise_is_idempotent() {
     fn prop(s: String) -> bool {
         let once = normalise(&s).into_owned();
