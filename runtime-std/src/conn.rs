@@ -1,6 +1,7 @@
 //! BGP connections with blocking sockets: a connector thread per outgoing attempt,
 //! then a reader thread (bytes → core) and a writer thread (queue → socket) per
-//! connection, so a slow peer never blocks the core loop.
+//! connection, so a slow peer never blocks the core loop. Log lines use the
+//! crate's target so they read exactly as the mio runtime's.
 
 use crate::Msg;
 use bytes::Bytes;
@@ -106,12 +107,12 @@ pub fn connect(
             let result = match oxbgp_runtime_mio::socket::connect(remote, local, &options) {
                 Ok((stream, warnings)) => {
                     for w in warnings {
-                        log::error!("neighbor {}: {}", remote.ip(), w);
+                        log::error!(target: "oxbgp_runtime_std", "neighbor {}: {}", remote.ip(), w);
                     }
                     wait_connected(&stream, &cancel).map(|()| stream)
                 }
                 Err(e) => {
-                    log::debug!("connect to {remote} failed: {e}");
+                    log::debug!(target: "oxbgp_runtime_std", "connect to {remote} failed: {e}");
                     Err(e)
                 }
             };
@@ -168,7 +169,7 @@ pub fn accept_loop(idx: usize, l: TcpListener, tx: SyncSender<Msg>) -> io::Resul
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    log::warn!("accept failed: {e}");
+                    log::warn!(target: "oxbgp_runtime_std", "accept failed: {e}");
                     // EMFILE and friends: do not spin.
                     std::thread::sleep(Duration::from_millis(100));
                 }

@@ -199,7 +199,7 @@ impl Runtime {
                 // We hold a sender ourselves: this can not happen.
                 Err(RecvTimeoutError::Disconnected) => {}
             }
-            self.report_exits(false);
+            self.report_exits();
             if self.inputs.is_empty() {
                 self.inputs.push_back(Input::Tick);
             }
@@ -434,7 +434,6 @@ impl Runtime {
                         self.conns.insert(id, ConnState::Up(c, closing));
                     }
                     Err(reason) => {
-                        log::debug!("connect failed: {reason}");
                         self.inputs
                             .push_back(Input::ConnectFailed { conn: id, reason });
                     }
@@ -508,16 +507,16 @@ impl Runtime {
                     .insert(*id, (status.code(), now + EXIT_LINES_GRACE));
             }
         }
-        self.report_exits(false);
+        self.report_exits();
     }
 
-    fn report_exits(&mut self, force: bool) {
+    fn report_exits(&mut self) {
         let now = std::time::Instant::now();
         let ready: Vec<ProcId> = self
             .exiting
             .iter()
             .filter(|(id, (_, until))| {
-                force || *until <= now || self.processes.get(id).map_or(true, |p| p.stdout_done)
+                *until <= now || !matches!(self.processes.get(id), Some(p) if !p.stdout_done)
             })
             .map(|(id, _)| *id)
             .collect();

@@ -92,7 +92,8 @@ pub fn spawn(
                         Ok(0) | Err(_) => return,
                         Ok(_) => {
                             let line = String::from_utf8_lossy(&buf).trim_end().to_string();
-                            log::warn!("process {name}: {line}");
+                            // Logged under the crate target, as mio logs it.
+                            log::warn!(target: "oxbgp_runtime_std", "process {name}: {line}");
                         }
                     }
                 }
