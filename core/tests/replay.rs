@@ -132,3 +132,41 @@ fn every_fixture_has_its_expected_outputs_and_stays_small() {
     }
     assert!(recs >= 3);
 }
+
+#[test]
+fn api_commands_against_bird_replay_exactly() {
+    let (actual, expected) = replay("api-commands");
+    assert_same("api-commands", &actual, &expected);
+    let outs = outputs(&actual);
+    let to_process: Vec<String> = outs
+        .iter()
+        .filter_map(|o| match o {
+            Output::WriteProcess { data, .. } => Some(String::from_utf8_lossy(data).into_owned()),
+            _ => None,
+        })
+        .collect();
+    // Five route commands, version, show, teardown acknowledged; the unknown
+    // command refused.
+    assert_eq!(
+        to_process.iter().filter(|l| *l == "done\n").count(),
+        8,
+        "{to_process:#?}"
+    );
+    assert_eq!(
+        to_process.iter().filter(|l| *l == "error\n").count(),
+        1,
+        "{to_process:#?}"
+    );
+    // The teardown: Cease sent, then the session comes back.
+    assert_eq!(
+        session_downs(&outs),
+        ["notification sent (6,2)", "notification sent (6,2)"]
+    );
+    assert_eq!(ups(&outs), 2);
+    // The API routes went out as UPDATEs (type 2) carrying NLRI.
+    let updates = outs
+        .iter()
+        .filter(|o| matches!(o, Output::Transmit { data, .. } if data.len() > 23 && data[18] == 2))
+        .count();
+    assert!(updates >= 3, "{updates} UPDATEs with content");
+}
