@@ -21,9 +21,9 @@ pub struct RunArgs {
     /// reload with exabgp.debug.rotate=true.
     #[arg(required = true)]
     pub configs: Vec<PathBuf>,
-    /// Which runtime drives the core.
-    #[arg(long, value_enum, default_value = "mio")]
-    pub runtime: RuntimeKind,
+    /// Which runtime drives the core [default: $OXBGP_RUNTIME, else mio].
+    #[arg(long, value_enum)]
+    pub runtime: Option<RuntimeKind>,
     /// Verbose logging (all topics at DEBUG).
     #[arg(short = 'v', long)]
     pub verbose: bool,
@@ -119,7 +119,14 @@ pub fn main(args: RunArgs) -> ExitCode {
             }
         },
     };
-    let result = match args.runtime {
+    let runtime = match resolve_runtime(args.runtime, std::env::var("OXBGP_RUNTIME").ok()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = match runtime {
         RuntimeKind::Mio => {
             oxbgp_runtime_mio::run_recorded(config, settings, Some(reloader), record)
         }
@@ -133,6 +140,19 @@ pub fn main(args: RunArgs) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// `--runtime` wins, then the `OXBGP_RUNTIME` environment variable (handy for
+/// test runners that start `oxbgp CONFIG`), then mio.
+fn resolve_runtime(flag: Option<RuntimeKind>, env: Option<String>) -> Result<RuntimeKind, String> {
+    if let Some(r) = flag {
+        return Ok(r);
+    }
+    match env.as_deref().map(str::trim) {
+        None | Some("") => Ok(RuntimeKind::Mio),
+        Some(v) => RuntimeKind::from_str(v, true)
+            .map_err(|_| format!("OXBGP_RUNTIME={v}: expected mio or std")),
     }
 }
 
@@ -162,10 +182,12 @@ fn run_one_daemon_per_file(args: &RunArgs) -> ExitCode {
     for c in &args.configs {
         let mut cmd = std::process::Command::new(&exe);
         cmd.arg("run").arg(c);
-        cmd.arg("--runtime").arg(match args.runtime {
-            RuntimeKind::Mio => "mio",
-            RuntimeKind::Std => "std",
-        });
+        if let Some(rt) = args.runtime {
+            cmd.arg("--runtime").arg(match rt {
+                RuntimeKind::Mio => "mio",
+                RuntimeKind::Std => "std",
+            });
+        }
         if let (Some(r), true) = (&args.record, children.is_empty()) {
             cmd.arg("--record").arg(r);
         }
@@ -190,4 +212,29 @@ fn run_one_daemon_per_file(args: &RunArgs) -> ExitCode {
         }
     }
     ExitCode::from(worst.clamp(0, 255) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_wins_then_the_environment_then_mio() {
+        assert_eq!(resolve_runtime(None, None), Ok(RuntimeKind::Mio));
+        assert_eq!(
+            resolve_runtime(None, Some("std".into())),
+            Ok(RuntimeKind::Std)
+        );
+        assert_eq!(
+            resolve_runtime(None, Some(" STD ".into())),
+            Ok(RuntimeKind::Std)
+        );
+        assert_eq!(
+            resolve_runtime(Some(RuntimeKind::Mio), Some("std".into())),
+            Ok(RuntimeKind::Mio)
+        );
+        assert!(resolve_runtime(None, Some("tokio".into()))
+            .unwrap_err()
+            .contains("OXBGP_RUNTIME=tokio"));
+    }
 }
