@@ -24,6 +24,10 @@ pub struct RouteAttributes {
 pub struct AttrTable {
     sets: Vec<Arc<RouteAttributes>>,
     index: HashMap<Arc<RouteAttributes>, AttrId>,
+    /// The id handed out last: API feeds announce long runs of routes with
+    /// the same attributes, and comparing with the last set is cheaper than
+    /// hashing it.
+    last: Option<AttrId>,
 }
 
 impl AttrTable {
@@ -33,13 +37,20 @@ impl AttrTable {
 
     /// The id of `a`, adding it if new.
     pub fn intern(&mut self, a: RouteAttributes) -> AttrId {
+        if let Some(last) = self.last {
+            if *self.sets[last.0 as usize] == a {
+                return last;
+            }
+        }
         if let Some(id) = self.index.get(&a) {
+            self.last = Some(*id);
             return *id;
         }
         let id = AttrId(self.sets.len() as u32);
         let a = Arc::new(a);
         self.sets.push(a.clone());
         self.index.insert(a, id);
+        self.last = Some(id);
         id
     }
 

@@ -261,6 +261,20 @@ pub fn from_route(r: &crate::config::model::Route) -> RibRoute {
     }
 }
 
+/// [`from_route`] without copying (API commands own their routes).
+pub fn into_route(r: crate::config::model::Route) -> RibRoute {
+    RibRoute {
+        family: r.family,
+        nlri: r.nlri,
+        attrs: RouteAttributes {
+            attributes: r.attributes,
+            next_hop: r.next_hop,
+        },
+        watchdog: r.watchdog,
+        withdrawn: r.withdrawn,
+    }
+}
+
 /// A FlowSpec rule as a RIB entry.
 pub fn from_flow(f: &FlowRoute) -> RibRoute {
     RibRoute {

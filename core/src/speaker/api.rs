@@ -17,6 +17,7 @@ use crate::rib::routes::{self, RibRoute};
 use crate::time::Instant;
 use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
 use crate::wire::Message;
+use smallvec::SmallVec;
 
 impl Speaker {
     /// One line from process `from` (None: the control channel, which may
@@ -66,7 +67,7 @@ impl Speaker {
     }
 
     /// Indices of the peers `from` may address that `selector` picks.
-    fn selected(&self, from: Option<ProcId>, selector: &Selector) -> Vec<usize> {
+    fn selected(&self, from: Option<ProcId>, selector: &Selector) -> SmallVec<[usize; 4]> {
         (0..self.peers.len())
             .filter(|&i| {
                 let p = &self.peers[i];
@@ -83,41 +84,27 @@ impl Speaker {
     }
 
     /// Announce (or withdraw) RIB entries on the selected peers that carry
-    /// their family. `None` when no peer is selected (→ `error`).
+    /// their family; `false` when no peer is selected (→ `error`). The routes
+    /// are moved into the last peer's RIB (cloned for the others).
     fn change(
         &mut self,
         from: Option<ProcId>,
         selector: &Selector,
-        routes: &[RibRoute],
+        routes: Vec<RibRoute>,
         announce: bool,
     ) -> bool {
         let peers = self.selected(from, selector);
-        if peers.is_empty() {
+        let Some((&last, others)) = peers.split_last() else {
             log::warn!("no neighbor matching the command");
             return false;
-        }
-        for i in peers {
-            let p = &mut self.peers[i];
-            for r in routes {
-                if !p.config.families.contains(&r.family) {
-                    log::error!(
-                        "the route family ({}) is not configured on neighbor {}",
-                        r.family,
-                        p.address()
-                    );
-                    continue;
-                }
-                if announce {
-                    p.rib.announce(r.family, r.nlri.clone(), r.attrs.clone());
-                } else if r.attrs.attributes.is_empty() {
-                    p.rib.withdraw(r.family, r.nlri.clone());
-                } else {
-                    // ExaBGP sends the attributes given with the withdrawal
-                    // (visible on MP_UNREACH UPDATEs, api-ipv4).
-                    p.rib
-                        .withdraw_with_attributes(r.family, r.nlri.clone(), r.attrs.clone());
-                }
+        };
+        for &i in others {
+            for r in &routes {
+                apply(&mut self.peers[i], r.clone(), announce);
             }
+        }
+        for r in routes {
+            apply(&mut self.peers[last], r, announce);
         }
         self.rib_dirty = true;
         true
@@ -134,44 +121,44 @@ impl Speaker {
                 false
             }
             C::Announce { selector, routes } => {
-                let r: Vec<RibRoute> = routes.iter().map(routes::from_route).collect();
-                self.change(from, &selector, &r, true)
+                let r: Vec<RibRoute> = routes.into_iter().map(routes::into_route).collect();
+                self.change(from, &selector, r, true)
             }
             C::Withdraw { selector, routes } => {
-                let r: Vec<RibRoute> = routes.iter().map(routes::from_route).collect();
-                self.change(from, &selector, &r, false)
+                let r: Vec<RibRoute> = routes.into_iter().map(routes::into_route).collect();
+                self.change(from, &selector, r, false)
             }
             C::AnnounceFlow { selector, flows } => {
                 let r: Vec<RibRoute> = flows.iter().map(routes::from_flow).collect();
-                self.change(from, &selector, &r, true)
+                self.change(from, &selector, r, true)
             }
             C::WithdrawFlow { selector, flows } => {
                 let r: Vec<RibRoute> = flows.iter().map(routes::from_flow).collect();
-                self.change(from, &selector, &r, false)
+                self.change(from, &selector, r, false)
             }
             C::AnnounceVpls { selector, vpls } => {
                 let r: Vec<RibRoute> = vpls.iter().map(routes::from_vpls).collect();
-                self.change(from, &selector, &r, true)
+                self.change(from, &selector, r, true)
             }
             C::WithdrawVpls { selector, vpls } => {
                 let r: Vec<RibRoute> = vpls.iter().map(routes::from_vpls).collect();
-                self.change(from, &selector, &r, false)
+                self.change(from, &selector, r, false)
             }
             C::AnnounceMcastVpn { selector, routes } => {
                 let r: Vec<RibRoute> = routes.iter().map(routes::from_mcast_vpn).collect();
-                self.change(from, &selector, &r, true)
+                self.change(from, &selector, r, true)
             }
             C::WithdrawMcastVpn { selector, routes } => {
                 let r: Vec<RibRoute> = routes.iter().map(routes::from_mcast_vpn).collect();
-                self.change(from, &selector, &r, false)
+                self.change(from, &selector, r, false)
             }
             C::AnnounceMup { selector, routes } => {
                 let r: Vec<RibRoute> = routes.iter().map(routes::from_mup).collect();
-                self.change(from, &selector, &r, true)
+                self.change(from, &selector, r, true)
             }
             C::WithdrawMup { selector, routes } => {
                 let r: Vec<RibRoute> = routes.iter().map(routes::from_mup).collect();
-                self.change(from, &selector, &r, false)
+                self.change(from, &selector, r, false)
             }
             C::AnnounceEor { selector, family } => {
                 let peers = self.selected(from, &selector);
@@ -472,6 +459,27 @@ impl Speaker {
             }
         }
         out
+    }
+}
+
+/// One route change on one peer's Adj-RIB-Out.
+fn apply(p: &mut super::Peer, r: RibRoute, announce: bool) {
+    if !p.config.families.contains(&r.family) {
+        log::error!(
+            "the route family ({}) is not configured on neighbor {}",
+            r.family,
+            p.address()
+        );
+        return;
+    }
+    if announce {
+        p.rib.announce(r.family, r.nlri, r.attrs);
+    } else if r.attrs.attributes.is_empty() {
+        p.rib.withdraw(r.family, r.nlri);
+    } else {
+        // ExaBGP sends the attributes given with the withdrawal (visible
+        // on MP_UNREACH UPDATEs, api-ipv4).
+        p.rib.withdraw_with_attributes(r.family, r.nlri, r.attrs);
     }
 }
 

@@ -474,3 +474,55 @@ fn clear_adj_rib_out_withdraws_and_flush_resends() {
     assert_eq!(u[0].withdrawn.len(), 1);
     assert_eq!(f.sp.peers()[0].rib.len(), 0);
 }
+
+/// Throughput of API line → UPDATE bytes (run with `--ignored --nocapture`
+/// in release mode; prints, asserts nothing about time).
+#[test]
+#[ignore]
+fn api_line_to_wire_throughput() {
+    let (mut f, outs) = Fake::new(
+        vec![process("a", Encoder::Text)],
+        vec![api_neighbor(&["a"], false)],
+    );
+    f.establish(&outs);
+    let n: u32 = 1_000_000;
+    let lines: Vec<String> = (0..n)
+        .map(|i| {
+            let a = 0x0A00_0000u32 + (i << 8);
+            format!(
+                "announce route {}/24 next-hop 1.2.3.4",
+                std::net::Ipv4Addr::from(a)
+            )
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let mut parsed = 0usize;
+    for l in &lines {
+        parsed += usize::from(crate::api::command::parse(l).is_ok());
+    }
+    println!("parse only: {parsed} lines in {:?}", start.elapsed());
+    let start = std::time::Instant::now();
+    let mut bytes = 0usize;
+    for chunk in lines.chunks(1000) {
+        for l in chunk {
+            f.sp.handle_input(
+                f.now,
+                Input::ProcessLine {
+                    process: P,
+                    line: l.clone(),
+                },
+            );
+        }
+        for o in f.drain() {
+            if let Output::Transmit { data, .. } = o {
+                bytes += data.len();
+            }
+        }
+    }
+    let el = start.elapsed();
+    println!(
+        "{n} routes in {el:?}: {:.0} routes/s, {bytes} bytes on the wire, rib {} routes",
+        n as f64 / el.as_secs_f64(),
+        f.sp.peers()[0].rib.len()
+    );
+}
