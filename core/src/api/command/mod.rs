@@ -94,7 +94,9 @@ pub enum RibFilter {
 pub enum Command {
     /// `announce route ...` / `announce attribute(s) ... nlri ...` /
     /// `announce ipv4|ipv6 unicast|multicast|nlri-mpls|mpls-vpn ...`.
-    /// Never empty; every route has its next hop (or a family without one).
+    /// Never empty. From `route`/`attributes`, every route has a next hop
+    /// or an MPLS label (ExaBGP's API rule); from `ipv4|ipv6 <safi>`, the
+    /// configuration's rule applies (next hop required).
     Announce {
         selector: Selector,
         routes: Vec<Route>,
