@@ -56,6 +56,8 @@ const CHANNEL_DEPTH: usize = 4096;
 pub enum Msg {
     /// A ready-made input (bytes received, a process line, ...).
     Input(Input),
+    /// Inputs that arrived together (the lines of one read from a process).
+    Inputs(Vec<Input>),
     /// A signal number from the signal thread.
     Signal(libc::c_int),
     /// A listener accepted a connection; the core loop numbers it.
@@ -369,19 +371,11 @@ impl Runtime {
 
     fn on_msg(&mut self, m: Msg) {
         match m {
-            Msg::Input(i) => {
-                // A line from a process we already reported gone is stale.
-                if let Input::ProcessLine { process, .. } = &i {
-                    if !self.processes.contains_key(process) {
-                        return;
-                    }
+            Msg::Input(i) => self.push_input(i),
+            Msg::Inputs(is) => {
+                for i in is {
+                    self.push_input(i);
                 }
-                if let Input::Received { conn, .. } = &i {
-                    if !self.conns.contains_key(conn) {
-                        return;
-                    }
-                }
-                self.inputs.push_back(i);
             }
             Msg::Signal(sig) => self.on_signal(sig),
             Msg::Accepted(stream, remote) => {
@@ -461,6 +455,16 @@ impl Runtime {
                     p.signal(libc::SIGTERM);
                 }
             }
+        }
+    }
+
+    /// Queue an input from a thread, unless it is stale: bytes for a connection
+    /// or a line from a process we already reported gone.
+    fn push_input(&mut self, i: Input) {
+        match &i {
+            Input::ProcessLine { process, .. } if !self.processes.contains_key(process) => {}
+            Input::Received { conn, .. } if !self.conns.contains_key(conn) => {}
+            _ => self.inputs.push_back(i),
         }
     }
 

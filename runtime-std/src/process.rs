@@ -137,18 +137,20 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
         match r.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
+                // Every line of one read goes in one message: the core loop then
+                // feeds them in one batch, as mio does with one read (commands
+                // that cancel out are merged within a read cycle, FORMAT.md §8.2).
+                let mut lines = Vec::new();
                 let mut chunk = &buf[..n];
                 while let Some(i) = chunk.iter().position(|b| *b == b'\n') {
                     partial.extend_from_slice(&chunk[..i]);
                     let line = String::from_utf8_lossy(&partial).trim_end().to_string();
                     partial.clear();
                     chunk = &chunk[i + 1..];
-                    if tx
-                        .send(Msg::Input(Input::ProcessLine { process: id, line }))
-                        .is_err()
-                    {
-                        return;
-                    }
+                    lines.push(Input::ProcessLine { process: id, line });
+                }
+                if !lines.is_empty() && tx.send(Msg::Inputs(lines)).is_err() {
+                    return;
                 }
                 partial.extend_from_slice(chunk);
                 if partial.len() > MAX_LINE {
