@@ -67,6 +67,9 @@ pub enum SessionEvent {
     RouteRefresh(RouteRefresh),
     /// The session is over; close the connection (after the bytes queued).
     Closed(CloseReason),
+    /// A message as received, before it is acted upon (only when
+    /// [`Session::report_messages`] is set: API `receive { }` events).
+    Received(crate::wire::header::Frame),
 }
 
 pub struct Session {
@@ -85,6 +88,8 @@ pub struct Session {
     keepalive_deadline: Instant,
     zero_hold_keepalive_seen: bool,
     closed: bool,
+    /// Report every decoded message with [`SessionEvent::Received`].
+    pub report_messages: bool,
 }
 
 fn encode(msg: &Message, ctx: &CodecContext) -> Bytes {
@@ -132,6 +137,7 @@ impl Session {
             keepalive_deadline: Instant::NEVER,
             zero_hold_keepalive_seen: false,
             closed: false,
+            report_messages: false,
         };
         if s.params.local_as != AsnSetting::Auto {
             s.send_open(s.params.open.clone(), ev);
@@ -326,6 +332,9 @@ impl Session {
                     break;
                 }
             };
+            if self.report_messages {
+                ev.push(SessionEvent::Received(frame.clone()));
+            }
             self.handle(now, msg, ev);
         }
     }

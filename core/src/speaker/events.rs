@@ -8,13 +8,14 @@
 
 use super::pattern::Pattern;
 use super::process::{DaemonIdentity, Processes};
-use crate::api::json::{self, Direction, Envelope, Neighbor};
+use crate::api::json::{self, Direction, Envelope, Neighbor, Raw};
 use crate::api::text;
 use crate::config::{AsnSetting, Encoder, MessageFlags, NeighborConfig};
 use crate::io::ProcId;
 use crate::time::Instant;
 use crate::wire::notification::Notification;
 use crate::wire::update::Update;
+use crate::wire::Message;
 use std::net::IpAddr;
 
 /// The merged event flags of one process for one neighbor.
@@ -100,6 +101,10 @@ pub enum EventKind<'a> {
     Down(&'a str),
     Update(Direction, &'a Update),
     Notification(Direction, &'a Notification),
+    /// Another message as sent or received (api `send { }` / `receive { }`
+    /// with `open`, `keepalive`, `update`, `notification`, `refresh`), with
+    /// its raw header and body for `packets` / `consolidate`.
+    Message(Direction, &'a Message, Raw<'a>),
 }
 
 /// The session facts the JSON `neighbor` object shows.
@@ -149,13 +154,54 @@ pub fn selects(s: &Subscription, ev: &EventKind<'_>) -> bool {
         EventKind::Notification(_, _) => {
             wants(&s.receive, s.receive.notification) || s.neighbor_changes
         }
+        EventKind::Message(d, m, _) => {
+            let f = if *d == Direction::Send {
+                &s.send
+            } else {
+                &s.receive
+            };
+            let kind = match m {
+                Message::Open(_) => f.open,
+                Message::Keepalive => f.keepalive,
+                Message::Update(_) => f.update,
+                Message::Notification(_) => f.notification,
+                Message::RouteRefresh(_) => f.refresh,
+                _ => f.operational,
+            };
+            kind && (f.parsed || f.consolidate || f.packets)
+        }
     }
+}
+
+/// Whether any subscription wants message events in direction `d`.
+pub fn wants_messages(subs: &[Subscription], d: Direction) -> bool {
+    subs.iter().any(|s| {
+        let f = if d == Direction::Send {
+            &s.send
+        } else {
+            &s.receive
+        };
+        (f.parsed || f.consolidate || f.packets)
+            && (f.open || f.keepalive || f.update || f.notification || f.refresh)
+    })
+}
+
+/// The raw part to show: with `packets` (alone or with `consolidate`).
+fn raw_for<'a>(s: &Subscription, d: Direction, raw: Raw<'a>) -> Option<Raw<'a>> {
+    let f = if d == Direction::Send {
+        &s.send
+    } else {
+        &s.receive
+    };
+    f.packets.then_some(raw)
 }
 
 /// Render `ev` for a process using `encoder`. `counter` is the neighbor's
 /// shared JSON counter (incremented here for JSON renderings).
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     encoder: Encoder,
+    sub: &Subscription,
     ev: &EventKind<'_>,
     view: &NeighborView,
     id: &DaemonIdentity,
@@ -176,6 +222,20 @@ pub fn render(
                 EventKind::Notification(d, n) => {
                     let data = notification_shown(*d, n);
                     text::notification(peer, *d, n, &data, None)
+                }
+                EventKind::Message(d, m, raw) => {
+                    let raw = raw_for(sub, *d, *raw);
+                    match m {
+                        Message::Open(o) => text::open(peer, *d, o, raw),
+                        Message::Keepalive => text::keepalive(peer, *d, raw),
+                        Message::Update(u) => text::update(peer, *d, u, view.aigp, raw),
+                        Message::Notification(n) => {
+                            let data = notification_shown(*d, n);
+                            text::notification(peer, *d, n, &data, raw)
+                        }
+                        Message::RouteRefresh(r) => text::refresh(peer, *d, r, raw),
+                        _ => return String::new(),
+                    }
                 }
             };
             s.push('\n');
@@ -208,6 +268,36 @@ pub fn render(
                     nb.direction = *d;
                     let data = notification_shown(*d, n);
                     json::notification(&env, &nb, n, &data, None)
+                }
+                EventKind::Message(d, m, raw) => {
+                    nb.direction = *d;
+                    let raw = raw_for(sub, *d, *raw);
+                    match m {
+                        Message::Open(o) => {
+                            let style = if *d == Direction::Send {
+                                json::OpenStyle::Sent
+                            } else {
+                                json::OpenStyle::Received
+                            };
+                            json::open(&env, &nb, o, style, raw)
+                        }
+                        Message::Keepalive => json::keepalive(&env, &nb, raw),
+                        Message::Update(u) => {
+                            let opts = json::UpdateOptions {
+                                compact,
+                                aigp: view.aigp,
+                                raw,
+                                ..json::UpdateOptions::default()
+                            };
+                            json::update(&env, &nb, u, &opts)
+                        }
+                        Message::Notification(n) => {
+                            let data = notification_shown(*d, n);
+                            json::notification(&env, &nb, n, &data, raw)
+                        }
+                        Message::RouteRefresh(r) => json::refresh(&env, &nb, r, raw),
+                        _ => return String::new(),
+                    }
                 }
             };
             while s.ends_with('\n') {

@@ -332,6 +332,7 @@ impl Speaker {
     fn relink(&mut self) {
         for p in &mut self.peers {
             let (subs, permitted) = events::links(&p.config, &self.procs);
+            p.sends_events = events::wants_messages(&subs, crate::api::json::Direction::Send);
             p.subs = subs;
             p.permitted = permitted;
         }
@@ -399,6 +400,7 @@ impl Speaker {
             }
             let line = events::render(
                 proc_.encoder,
+                &s,
                 &ev,
                 &view,
                 &self.procs.identity,
@@ -410,6 +412,33 @@ impl Speaker {
                 process: s.process,
                 data: Bytes::from(line.into_bytes()),
             });
+        }
+    }
+
+    /// Message events for bytes sent to (or a frame received from) peer `i`.
+    fn emit_messages(&mut self, i: usize, dir: crate::api::json::Direction, data: &[u8]) {
+        let Some(s) = self.peers[i].session.as_ref() else {
+            return;
+        };
+        let ctx = s.ctx().clone();
+        let mut framer = crate::wire::header::Framer::new(crate::wire::MAX_EXTENDED_MESSAGE);
+        framer.push(data);
+        while let Ok(Some(frame)) = framer.next_frame() {
+            let Ok(msg) = Message::decode(&frame, &ctx) else {
+                continue;
+            };
+            // Received UPDATEs and NOTIFICATIONs have their own events.
+            if dir == crate::api::json::Direction::Receive
+                && matches!(msg, Message::Update(_) | Message::Notification(_))
+            {
+                continue;
+            }
+            let header = frame.header();
+            let raw = crate::api::json::Raw {
+                header: &header,
+                body: &frame.body,
+            };
+            self.emit(i, events::EventKind::Message(dir, &msg, raw));
         }
     }
 
@@ -540,7 +569,9 @@ impl Speaker {
         let params = self.peers[i].session_params(canonical(local.ip()), &self.settings);
         let mut ev = Vec::new();
         self.set_state(i, State::Connect);
-        let s = Session::new(conn, local, remote, params, now, &mut ev);
+        let mut s = Session::new(conn, local, remote, params, now, &mut ev);
+        s.report_messages =
+            events::wants_messages(&self.peers[i].subs, crate::api::json::Direction::Receive);
         self.peers[i].session = Some(s);
         self.emit(i, events::EventKind::Connected);
         self.process(i, now, ev);
@@ -554,7 +585,16 @@ impl Speaker {
             };
             match e {
                 SessionEvent::Transmit(data) => {
+                    if self.peers[i].sends_events {
+                        self.emit_messages(i, crate::api::json::Direction::Send, &data);
+                    }
                     self.outputs.push_back(Output::Transmit { conn, data })
+                }
+                SessionEvent::Received(frame) => {
+                    let mut b = Vec::with_capacity(frame.wire_len());
+                    b.extend_from_slice(&frame.header());
+                    b.extend_from_slice(&frame.body);
+                    self.emit_messages(i, crate::api::json::Direction::Receive, &b);
                 }
                 SessionEvent::State { to, .. } => {
                     if to != State::Idle {
@@ -770,6 +810,9 @@ impl Speaker {
             }
         }
         for data in msgs {
+            if self.peers[i].sends_events {
+                self.emit_messages(i, crate::api::json::Direction::Send, &data);
+            }
             self.outputs.push_back(Output::Transmit { conn, data });
         }
     }

@@ -39,6 +39,8 @@ pub struct Peer {
     pub(crate) subs: Vec<super::events::Subscription>,
     /// Processes allowed to address this neighbor with commands.
     pub(crate) permitted: Vec<crate::io::ProcId>,
+    /// Some process wants events for messages sent to this neighbor.
+    pub(crate) sends_events: bool,
     /// Withdrawals may be sent: false from session up until the first batch
     /// of pending changes has been drained (ExaBGP's `include_withdraw`,
     /// which only turns true once its first UPDATE generator has finished, so
@@ -91,6 +93,7 @@ impl Peer {
             subs: Vec::new(),
             permitted: Vec::new(),
             include_withdraw: false,
+            sends_events: false,
             api_counter: 0,
         }
     }

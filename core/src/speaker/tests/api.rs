@@ -526,3 +526,43 @@ fn api_line_to_wire_throughput() {
         f.sp.peers()[0].rib.len()
     );
 }
+
+#[test]
+fn message_events_follow_the_send_and_receive_flags() {
+    let mut n = api_neighbor(&["a"], false);
+    n.api[0].receive.parsed = true;
+    n.api[0].receive.open = true;
+    n.api[0].receive.keepalive = true;
+    n.api[0].send.parsed = true;
+    n.api[0].send.packets = true;
+    n.api[0].send.keepalive = true;
+    n.api[0].send.open = true;
+    let (mut f, outs) = Fake::new(vec![process("a", Encoder::Json)], vec![n]);
+    f.input(Input::ProcessStarted { process: P, pid: 7 });
+    let (_, o) = f.establish(&outs);
+    let kinds: Vec<(String, String)> = written(&o, P)
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON");
+            (
+                v["type"].as_str().unwrap().to_string(),
+                v["neighbor"]["direction"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let k = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        kinds,
+        vec![
+            k("open", "send"),
+            k("open", "receive"),
+            k("keepalive", "send"),
+            k("keepalive", "receive"),
+        ]
+    );
+    // `packets` adds the raw header and body to sent messages.
+    let sent: serde_json::Value = serde_json::from_str(&written(&o, P)[2]).unwrap();
+    assert_eq!(sent["header"], "0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304");
+    // ExaBGP omits an empty body.
+    assert!(sent.get("body").is_none());
+}
