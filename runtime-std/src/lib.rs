@@ -192,9 +192,13 @@ impl Runtime {
             match msg {
                 Ok(m) => {
                     self.on_msg(m);
-                    // Take everything already queued in one go, as one poll round.
-                    while let Ok(m) = self.rx.try_recv() {
-                        self.on_msg(m);
+                    // Take what is already queued in one go, as one poll round;
+                    // bounded, so a sustained flood can not starve the core.
+                    for _ in 0..CHANNEL_DEPTH {
+                        match self.rx.try_recv() {
+                            Ok(m) => self.on_msg(m),
+                            Err(_) => break,
+                        }
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
