@@ -105,6 +105,10 @@ pub enum EventKind<'a> {
     /// with `open`, `keepalive`, `update`, `notification`, `refresh`), with
     /// its raw header and body for `packets` / `consolidate`.
     Message(Direction, &'a Message, Raw<'a>),
+    /// An FSM transition (api `fsm`; JSON only, like ExaBGP).
+    Fsm(&'a str),
+    /// The negotiated session parameters (api `negotiated`; JSON only).
+    Negotiated(&'a json::NegotiatedView<'a>),
 }
 
 /// The session facts the JSON `neighbor` object shows.
@@ -154,6 +158,8 @@ pub fn selects(s: &Subscription, ev: &EventKind<'_>) -> bool {
         EventKind::Notification(_, _) => {
             wants(&s.receive, s.receive.notification) || s.neighbor_changes
         }
+        EventKind::Fsm(_) => s.fsm,
+        EventKind::Negotiated(_) => s.negotiated,
         EventKind::Message(d, m, _) => {
             let f = if *d == Direction::Send {
                 &s.send
@@ -237,6 +243,8 @@ pub fn render(
                         _ => return String::new(),
                     }
                 }
+                // Not emitted by ExaBGP's text encoder (reference §5.1).
+                EventKind::Fsm(_) | EventKind::Negotiated(_) => return String::new(),
             };
             s.push('\n');
             s
@@ -299,6 +307,8 @@ pub fn render(
                         _ => return String::new(),
                     }
                 }
+                EventKind::Fsm(name) => json::state(&env, &nb, json::State::Fsm(name)),
+                EventKind::Negotiated(n) => json::negotiated(&env, &nb, n),
             };
             while s.ends_with('\n') {
                 s.pop();

@@ -408,11 +408,50 @@ impl Speaker {
                 &mut p.api_counter,
                 self.settings.api_compact,
             );
+            if line.is_empty() {
+                continue;
+            }
             self.outputs.push_back(Output::WriteProcess {
                 process: s.process,
                 data: Bytes::from(line.into_bytes()),
             });
         }
+    }
+
+    /// The `negotiated` message, once the OPENs are exchanged.
+    fn emit_negotiated(&mut self, i: usize) {
+        if !self.peers[i].subs.iter().any(|s| s.negotiated) {
+            return;
+        }
+        let Some(n) = self.peers[i].session.as_ref().and_then(|s| s.negotiated()) else {
+            return;
+        };
+        let refresh = if n.enhanced_route_refresh {
+            "enhanced"
+        } else if n.route_refresh {
+            "normal"
+        } else {
+            "absent"
+        };
+        let send: Vec<Family> = n.ctx.add_path_send.iter().copied().collect();
+        let receive: Vec<Family> = n.ctx.add_path_receive.iter().copied().collect();
+        let c = &self.peers[i].config;
+        let (multisession, operational) = (c.capability.multi_session, c.capability.operational);
+        let families = n.families.clone();
+        let nexthop = n.extended_next_hop.clone();
+        let view = crate::api::json::NegotiatedView {
+            message_size: n.ctx.max_message,
+            hold_time: n.hold_time,
+            asn4: n.asn4,
+            multisession,
+            operational,
+            refresh,
+            families: &families,
+            nexthop: &nexthop,
+            add_path_send: &send,
+            add_path_receive: &receive,
+        };
+        self.emit(i, events::EventKind::Negotiated(&view));
     }
 
     /// Message events for bytes sent to (or a frame received from) peer `i`.
@@ -453,6 +492,15 @@ impl Speaker {
         if p.state != to {
             let from = p.state;
             p.state = to;
+            if p.subs.iter().any(|s| s.fsm) {
+                self.emit(i, events::EventKind::Fsm(to.name()));
+                if to == State::OpenConfirm {
+                    self.emit_negotiated(i);
+                }
+            } else if to == State::OpenConfirm && self.peers[i].subs.iter().any(|s| s.negotiated) {
+                self.emit_negotiated(i);
+            }
+            let p = &mut self.peers[i];
             self.outputs.push_back(Output::Event(Event::StateChanged {
                 peer: p.address(),
                 from: from.name().into(),

@@ -566,3 +566,36 @@ fn message_events_follow_the_send_and_receive_flags() {
     // ExaBGP omits an empty body.
     assert!(sent.get("body").is_none());
 }
+
+#[test]
+fn fsm_and_negotiated_events_are_json_only() {
+    let mut n = api_neighbor(&["a", "b"], false);
+    n.api[0].fsm = true;
+    n.api[0].negotiated = true;
+    let (mut f, outs) = Fake::new(
+        vec![process("a", Encoder::Json), process("b", Encoder::Text)],
+        vec![n],
+    );
+    let (_, o) = f.establish(&outs);
+    let lines = written(&o, P);
+    let docs: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let states: Vec<&str> = docs
+        .iter()
+        .filter(|d| d["type"] == "fsm")
+        .map(|d| d["neighbor"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["OPENSENT", "OPENCONFIRM", "ESTABLISHED"]);
+    let neg = docs
+        .iter()
+        .find(|d| d["type"] == "negotiated")
+        .expect("a negotiated message");
+    assert_eq!(neg["neighbor"]["negotiated"]["hold_time"], 90);
+    assert_eq!(
+        neg["neighbor"]["negotiated"]["families"],
+        serde_json::json!(["ipv4 unicast", "ipv6 unicast"])
+    );
+    assert!(written(&o, ProcId(1)).is_empty());
+}
