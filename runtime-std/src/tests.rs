@@ -159,3 +159,36 @@ fn an_accepted_connection_is_numbered_from_the_incoming_base_and_its_bytes_follo
         other => panic!("{other:?} in {text}"),
     }
 }
+
+#[test]
+fn transmits_to_a_peer_that_never_reads_do_not_block_the_core_loop() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (server, remote) = l.accept().unwrap();
+    let mut rt = Runtime::new(Config::default(), settings(), None, None).unwrap();
+    rt.on_msg(Msg::Accepted(server, remote));
+    let id = ConnId(ConnId::INCOMING_BASE);
+    assert!(matches!(rt.conns.get(&id), Some(ConnState::Up(_, false))));
+    // 64 MiB, far beyond the socket buffers: with a blocking write on this
+    // thread the test would hang here.
+    let chunk = Bytes::from(vec![0u8; 1 << 20]);
+    for _ in 0..64 {
+        rt.execute(Output::Transmit {
+            conn: id,
+            data: chunk.clone(),
+        });
+    }
+    rt.execute(Output::Close { conn: id });
+    assert!(matches!(rt.conns.get(&id), Some(ConnState::Up(_, true))));
+    // Dropping the connection wakes the writer stuck on the full socket; the
+    // core hears Closed with the reason mio gives for a close it asked for.
+    rt.drop_conn(id, "closed".into());
+    assert_eq!(
+        rt.inputs.pop_back(),
+        Some(Input::Closed {
+            conn: id,
+            reason: "closed".into()
+        })
+    );
+    drop(client);
+}
