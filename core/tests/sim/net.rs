@@ -163,6 +163,10 @@ pub struct Net {
     pub notifications: Vec<SentNotification>,
     pub steps: u64,
     ticks_here: u32,
+    /// Last FSM state each daemon reported per peer.
+    fsm: HashMap<(usize, u32, IpAddr), String>,
+    /// Whether each daemon reported each session up.
+    up_sessions: HashMap<(usize, u32, IpAddr), bool>,
     /// Daemons that exited during the current input: (node, restart after ms).
     exits_pending: Vec<(usize, u64)>,
 }
@@ -189,6 +193,8 @@ impl Net {
             steps: 0,
             ticks_here: 0,
             exits_pending: Vec::new(),
+            fsm: HashMap::new(),
+            up_sessions: HashMap::new(),
         };
         for (
             i,
@@ -516,7 +522,10 @@ impl Net {
             } => self.connect(i, conn, remote, local),
             Output::Transmit { conn, data } => self.transmit(i, conn, data),
             Output::Close { conn } => self.close(i, conn),
-            Output::Event(e) => self.nodes[i].events.push((self.now, e)),
+            Output::Event(e) => {
+                self.check_event(i, &e);
+                self.nodes[i].events.push((self.now, e));
+            }
             Output::Exit { code } => {
                 if let Some(ms) = self.nodes[i].stopping.take() {
                     if code != 0 {
@@ -552,6 +561,36 @@ impl Net {
                     p.unacked.clear();
                 }
             }
+        }
+    }
+
+    /// Events tell a consistent story: state changes chain (`from` is the
+    /// last `to`), sessions go up and down alternately.
+    fn check_event(&mut self, i: usize, e: &Event) {
+        let inc = self.nodes[i].incarnation;
+        match e {
+            Event::StateChanged { peer, from, to } => {
+                let last = self
+                    .fsm
+                    .insert((i, inc, *peer), to.clone())
+                    .unwrap_or_else(|| "IDLE".into());
+                if &last != from {
+                    self.error(format!(
+                        "node {i} peer {peer}: state change from {from} to {to}, but the last state reported was {last}"
+                    ));
+                }
+            }
+            Event::SessionUp { peer } => {
+                if self.up_sessions.insert((i, inc, *peer), true) == Some(true) {
+                    self.error(format!("node {i}: SessionUp for {peer} twice without SessionDown"));
+                }
+            }
+            Event::SessionDown { peer, .. } => {
+                if self.up_sessions.insert((i, inc, *peer), false) != Some(true) {
+                    self.error(format!("node {i}: SessionDown for {peer} without SessionUp"));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -1079,7 +1118,14 @@ impl Net {
                     return;
                 }
                 let mut c = self.nodes[i].config.clone();
-                super::topology::mutate_routes(&mut self.rng, &mut c);
+                let up: Vec<IpAddr> = self.nodes[i]
+                    .sp
+                    .peers()
+                    .iter()
+                    .filter(|p| p.state() == oxbgp_core::fsm::State::Established)
+                    .map(|p| p.address())
+                    .collect();
+                super::topology::mutate_routes(&mut self.rng, &mut c, &up);
                 self.nodes[i].config = c.clone();
                 let control = if matches!(f, Fault::Reload) {
                     Control::Reload(Box::new(c))
