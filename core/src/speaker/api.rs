@@ -10,11 +10,14 @@
 
 use super::{canonical, encode_message, Speaker};
 use crate::api::command::{self, reactor, Action, Command, Direction, Selector};
+use crate::config::NextHop;
 use crate::fsm::State;
 use crate::io::{Event, Output, ProcId};
 use crate::rib::encode::{self, Outbound};
 use crate::rib::routes::{self, RibRoute};
 use crate::time::Instant;
+use crate::wire::family::Family;
+use crate::wire::nlri::Nlri;
 use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
 use crate::wire::Message;
 use smallvec::SmallVec;
@@ -426,40 +429,157 @@ impl Speaker {
         out
     }
 
+    /// `show adj-rib in|out` as ExaBGP writes it (reference §5.2, §4.7):
+    /// text `<peer-ip> <afi> <safi> <nlri> next-hop <nh>` (extensive: the
+    /// neighbor name and the attributes); JSON v1 one line per route with
+    /// the routes listed so far for that neighbor (ExaBGP writes the growing
+    /// document after every route), prefixes only.
     fn show_adj_rib(
         &self,
         direction: Direction,
         extensive: bool,
-        _json: bool,
-        _kind: command::RibFilter,
+        json: bool,
+        kind: command::RibFilter,
         filter: Option<&str>,
     ) -> Vec<String> {
+        use crate::wire::family::{Afi, Safi};
+        let wanted = |f: Family| match kind {
+            command::RibFilter::All => true,
+            command::RibFilter::Inet => {
+                !matches!(
+                    f.safi,
+                    Safi::FLOW
+                        | Safi::FLOW_VPN
+                        | Safi::VPLS
+                        | Safi::EVPN
+                        | Safi::MUP
+                        | Safi::MCAST_VPN
+                ) && f.afi != Afi::BGP_LS
+            }
+            command::RibFilter::Flow => matches!(f.safi, Safi::FLOW | Safi::FLOW_VPN),
+            command::RibFilter::L2vpn => f.afi == Afi::L2VPN,
+        };
         let mut out = Vec::new();
         for p in &self.peers {
             let ip = p.address();
-            if filter.is_some_and(|f| f != ip.to_string()) {
+            let name = neighbor_name(&p.config);
+            if filter.is_some_and(|f| !name.contains(&format!("neighbor {f}"))) {
                 continue;
             }
-            let prefix = if extensive {
-                format!("neighbor {ip}")
+            // (family, nlri, next hop, attributes)
+            let routes: Vec<(Family, Nlri, Option<String>, Option<String>)> = match direction {
+                Direction::Out => p
+                    .rib
+                    .routes()
+                    .filter(|(f, _, _)| wanted(*f))
+                    .map(|(f, n, a)| {
+                        let nh = match a.next_hop {
+                            NextHop::Ip(ip) => Some(ip.to_string()),
+                            NextHop::SelfAddress => Some("self".to_string()),
+                            NextHop::None => None,
+                        };
+                        let attrs = extensive.then(|| {
+                            let mut t = String::new();
+                            crate::api::text::push_attributes(
+                                &mut t,
+                                &a.attributes,
+                                p.config.capability.aigp,
+                            );
+                            t
+                        });
+                        (f, n, nh, attrs)
+                    })
+                    .collect(),
+                Direction::In => p
+                    .adj_in
+                    .routes()
+                    .filter(|(f, _, _)| wanted(**f))
+                    .map(|(f, n, r)| {
+                        let attrs = extensive.then(|| {
+                            let mut t = String::new();
+                            crate::api::text::push_attributes(
+                                &mut t,
+                                &r.attributes,
+                                p.config.capability.aigp,
+                            );
+                            t
+                        });
+                        (*f, n.clone(), r.next_hop.map(|i| i.to_string()), attrs)
+                    })
+                    .collect(),
+            };
+            if json {
+                let mut listed = String::new();
+                for (f, n, _, _) in &routes {
+                    let Nlri::Prefix { prefix, .. } = n else {
+                        continue;
+                    };
+                    if !listed.is_empty() {
+                        listed.push_str(", ");
+                    }
+                    listed.push_str(&format!(
+                        "{{\"prefix\": \"{prefix}\", \"family\": \"{f}\"}}"
+                    ));
+                    out.push(format!("{{\"{ip}\": {{\"routes\": [{listed}]}}}}"));
+                }
+                continue;
+            }
+            let who = if extensive {
+                name.clone()
             } else {
                 ip.to_string()
             };
-            match direction {
-                Direction::Out => {
-                    for (f, n, _) in p.rib.routes() {
-                        out.push(format!("{prefix} {f} {}", nlri_text(&n)));
+            for (f, n, nh, attrs) in routes {
+                let mut line = format!("{who} {f} {}", nlri_text(&n));
+                if let Some(nh) = nh {
+                    line.push_str(" next-hop ");
+                    line.push_str(&nh);
+                }
+                if let Some(a) = attrs {
+                    if !a.is_empty() {
+                        if !a.starts_with(' ') {
+                            line.push(' ');
+                        }
+                        line.push_str(&a);
                     }
                 }
-                Direction::In => {
-                    for (f, n, _) in p.adj_in.routes() {
-                        out.push(format!("{prefix} {f} {}", nlri_text(n)));
-                    }
-                }
+                out.push(line);
             }
         }
         out
     }
+}
+
+/// ExaBGP's neighbor name, which selectors and `show` filters search.
+fn neighbor_name(c: &crate::config::NeighborConfig) -> String {
+    use crate::config::AsnSetting;
+    let asn = |a: AsnSetting| match a {
+        AsnSetting::Asn(n) => n.to_string(),
+        AsnSetting::Auto => "auto".into(),
+    };
+    let local = c
+        .local_address
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| "auto".into());
+    let rid = c
+        .router_id
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "auto".into());
+    let families = if c.capability.multi_session {
+        c.families
+            .iter()
+            .map(|f| f.to_string().replace(' ', "-"))
+            .collect::<Vec<_>>()
+            .join("/")
+    } else {
+        "in-open".into()
+    };
+    format!(
+        "neighbor {} local-ip {local} local-as {} peer-as {} router-id {rid} family-allowed {families}",
+        c.peer_address,
+        asn(c.local_as),
+        asn(c.peer_as)
+    )
 }
 
 /// One route change on one peer's Adj-RIB-Out.

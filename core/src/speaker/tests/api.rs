@@ -599,3 +599,44 @@ fn fsm_and_negotiated_events_are_json_only() {
     );
     assert!(written(&o, ProcId(1)).is_empty());
 }
+
+#[test]
+fn show_adj_rib_out_text_and_json() {
+    let (mut f, _) = Fake::new(
+        vec![process("a", Encoder::Text)],
+        vec![api_neighbor(&["a"], false)],
+    );
+    f.input(Input::ProcessStarted { process: P, pid: 7 });
+    f.lines(&[
+        "announce route 10.0.0.0/24 next-hop 1.2.3.4 med 5",
+        "announce route 10.0.1.0/24 next-hop 1.2.3.4",
+    ]);
+    let o = f.lines(&["show adj-rib out"]);
+    assert_eq!(
+        written(&o, P),
+        vec![
+            "127.0.0.2 ipv4 unicast 10.0.0.0/24 next-hop 1.2.3.4",
+            "127.0.0.2 ipv4 unicast 10.0.1.0/24 next-hop 1.2.3.4",
+            "done"
+        ]
+    );
+    let o = f.lines(&["show adj-rib out 127.0.0.9"]);
+    assert_eq!(written(&o, P), vec!["done"]);
+    let o = f.lines(&["show adj-rib out json"]);
+    let w = written(&o, P);
+    assert_eq!(w.len(), 3);
+    let v: serde_json::Value = serde_json::from_str(&w[1]).expect("JSON");
+    assert_eq!(
+        v,
+        serde_json::json!({"127.0.0.2": {"routes": [
+            {"prefix": "10.0.0.0/24", "family": "ipv4 unicast"},
+            {"prefix": "10.0.1.0/24", "family": "ipv4 unicast"}
+        ]}})
+    );
+    let o = f.lines(&["show adj-rib out extensive"]);
+    assert_eq!(
+        written(&o, P)[0],
+        "neighbor 127.0.0.2 local-ip 127.0.0.1 local-as 65000 peer-as 65000 router-id 1.1.1.1 \
+         family-allowed in-open ipv4 unicast 10.0.0.0/24 next-hop 1.2.3.4 med 5"
+    );
+}
