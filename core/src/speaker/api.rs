@@ -387,10 +387,9 @@ impl Speaker {
         match mode {
             M::Help => out.extend(reactor::SHOW_NEIGHBOR_HELP.iter().map(|s| s.to_string())),
             M::Summary => {
-                out.push(format!(
-                    "{:<15} {:<7} {:>9} {:<12} {:>10} {:>10}",
-                    "Peer", "AS", "up/down", "state", "|     #sent", "#recvd"
-                ));
+                out.push(
+                    "Peer            AS        up/down state       |     #sent     #recvd".into(),
+                );
                 for p in &self.peers {
                     let ip = p.address().to_string();
                     if filter.is_some_and(|f| f != ip) {
@@ -400,10 +399,9 @@ impl Speaker {
                         crate::config::AsnSetting::Asn(a) => a.to_string(),
                         crate::config::AsnSetting::Auto => "auto".into(),
                     };
-                    let up = if p.state == State::Established {
-                        "up"
-                    } else {
-                        "down"
+                    let up = match p.up_since {
+                        Some(t) => py_timedelta(self.now.saturating_since(t).as_secs()),
+                        None => "down".into(),
                     };
                     out.push(format!(
                         "{:<15} {:<7} {:>9} {:<12} {:>10} {:>10}",
@@ -411,8 +409,8 @@ impl Speaker {
                         asn,
                         up,
                         p.state.name().to_lowercase(),
-                        0,
-                        0
+                        p.updates_sent,
+                        p.updates_received
                     ));
                 }
             }
@@ -547,6 +545,17 @@ impl Speaker {
             }
         }
         out
+    }
+}
+
+/// Python's `str(timedelta(seconds=s))`: `0:00:05`, `1 day, 2:03:04`.
+fn py_timedelta(s: u64) -> String {
+    let (d, r) = (s / 86_400, s % 86_400);
+    let hms = format!("{}:{:02}:{:02}", r / 3600, r % 3600 / 60, r % 60);
+    match d {
+        0 => hms,
+        1 => format!("1 day, {hms}"),
+        d => format!("{d} days, {hms}"),
     }
 }
 

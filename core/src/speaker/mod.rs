@@ -656,6 +656,7 @@ impl Speaker {
                     p.restarted = false;
                     p.initial_dump = true;
                     p.include_withdraw = false;
+                    p.up_since = Some(now);
                     p.rib.session_up();
                     p.adj_in.clear();
                     let peer = p.address();
@@ -665,6 +666,7 @@ impl Speaker {
                     self.rib_dirty = true;
                 }
                 SessionEvent::Update(u) => {
+                    self.peers[i].updates_received += 1;
                     if self.peers[i].config.adj_rib_in {
                         self.peers[i].adj_in.apply(&u);
                     }
@@ -709,6 +711,7 @@ impl Speaker {
                     self.emit(i, events::EventKind::Down(&reason.text));
                     let p = &mut self.peers[i];
                     p.session = None;
+                    p.up_since = None;
                     p.initial_dump = false;
                     p.rib.session_down();
                     self.outputs.push_back(Output::Close { conn });
@@ -857,6 +860,7 @@ impl Speaker {
                 }
             }
         }
+        self.peers[i].updates_sent += msgs.iter().filter(|m| m.get(18) == Some(&2)).count() as u64;
         for data in msgs {
             if self.peers[i].sends_events {
                 self.emit_messages(i, crate::api::json::Direction::Send, &data);

@@ -39,6 +39,11 @@ pub struct Peer {
     pub(crate) subs: Vec<super::events::Subscription>,
     /// Processes allowed to address this neighbor with commands.
     pub(crate) permitted: Vec<crate::io::ProcId>,
+    /// UPDATEs sent and received (`show neighbor summary`).
+    pub updates_sent: u64,
+    pub updates_received: u64,
+    /// When the current session reached Established.
+    pub(crate) up_since: Option<Instant>,
     /// Some process wants events for messages sent to this neighbor.
     pub(crate) sends_events: bool,
     /// Withdrawals may be sent: false from session up until the first batch
@@ -94,6 +99,9 @@ impl Peer {
             permitted: Vec::new(),
             include_withdraw: false,
             sends_events: false,
+            updates_sent: 0,
+            updates_received: 0,
+            up_since: None,
             api_counter: 0,
         }
     }

@@ -640,3 +640,29 @@ fn show_adj_rib_out_text_and_json() {
          family-allowed in-open ipv4 unicast 10.0.0.0/24 next-hop 1.2.3.4 med 5"
     );
 }
+
+#[test]
+fn show_neighbor_summary_counts_updates() {
+    let (mut f, outs) = Fake::new(
+        vec![process("a", Encoder::Text)],
+        vec![api_neighbor(&["a"], false)],
+    );
+    f.input(Input::ProcessStarted { process: P, pid: 7 });
+    let o = f.lines(&["show neighbor summary"]);
+    assert_eq!(
+        written(&o, P),
+        vec![
+            "Peer            AS        up/down state       |     #sent     #recvd",
+            "127.0.0.2       65000        down connect               0          0",
+            "done"
+        ]
+    );
+    f.establish(&outs);
+    f.now = f.now + secs(65);
+    let o = f.lines(&["show neighbor summary"]);
+    // Two End-of-RIB UPDATEs sent so far.
+    assert_eq!(
+        written(&o, P)[1],
+        "127.0.0.2       65000     0:01:05 established           2          0"
+    );
+}
