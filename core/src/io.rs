@@ -1,10 +1,14 @@
 //! The sans-IO door: everything that goes into the core ([`Input`]) and everything
 //! that comes out ([`Output`]).
 //!
-//! Contract (str0m's): after every [`crate::Speaker::handle_input`] call, drain
+//! Contract (str0m's): after [`crate::Speaker::handle_input`], drain
 //! [`crate::Speaker::poll_output`] until it returns [`Output::Timeout`]; that both
 //! ends the drain and says when to call again with [`Input::Tick`] if nothing else
-//! happens. Spurious ticks are harmless.
+//! happens. Spurious ticks are harmless. Several inputs may be handed over before
+//! one drain: runtimes pass everything read in one event-loop cycle, then drain.
+//! Outputs keep their order; Adj-RIB-Out changes made by API commands are turned
+//! into UPDATEs at the drain, so a cycle's commands are merged as ExaBGP merges
+//! them (FORMAT.md §8.2).
 //!
 //! [`Input`] is serialisable: a recorded session is a list of `(Instant, Input)`.
 
