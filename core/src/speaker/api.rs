@@ -414,17 +414,85 @@ impl Speaker {
                     ));
                 }
             }
-            M::Extensive | M::Configuration | M::Json => {
+            M::Json => {
+                let all: Vec<serde_json::Value> =
+                    self.peers.iter().map(|p| self.neighbor_json(p)).collect();
+                out.push(py_json(&serde_json::Value::Array(all)));
+            }
+            M::Extensive | M::Configuration => {
+                // The multi-line ExaBGP blocks are not rendered yet: one line
+                // per matching neighbor (its name and state).
                 for p in &self.peers {
-                    let ip = p.address().to_string();
-                    if mode != M::Json && filter.is_some_and(|f| !ip.contains(f)) {
+                    let name = neighbor_name(&p.config);
+                    if filter.is_some_and(|f| !name.contains(f)) {
                         continue;
                     }
-                    out.push(format!("neighbor {ip} {}", p.state.name().to_lowercase()));
+                    out.push(format!("{name} state {}", p.state.name().to_lowercase()));
                 }
             }
         }
         out
+    }
+
+    /// One neighbor of `show neighbor json` (reference §4.7), with what the
+    /// core knows: state, duration, addresses, ASNs, ids, hold times,
+    /// families, UPDATE counters.
+    fn neighbor_json(&self, p: &super::Peer) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let session = p.session.as_ref();
+        let neg = session.and_then(|s| s.negotiated());
+        let local_ip = session.map(|s| canonical(s.local.ip()));
+        let asn = |a: crate::config::AsnSetting| match a {
+            crate::config::AsnSetting::Asn(n) => json!(n),
+            crate::config::AsnSetting::Auto => Value::Null,
+        };
+        let mut local_fams = Map::new();
+        let mut peer_fams = Map::new();
+        let mut families = Vec::new();
+        for f in &p.config.families {
+            let k = f.to_string();
+            local_fams.insert(k.clone(), json!(true));
+            let theirs = neg.map(|n| n.families.contains(f));
+            peer_fams.insert(k.clone(), theirs.map_or(Value::Null, Value::Bool));
+            if theirs == Some(true) {
+                families.push(json!(k));
+            }
+        }
+        let duration = p
+            .up_since
+            .map(|t| self.now.saturating_since(t).as_secs())
+            .unwrap_or(0);
+        json!({
+            "state": if p.up_since.is_some() { "up" } else { "down" },
+            "duration": duration,
+            "fsm": p.state.name(),
+            "local": {
+                "capabilities": {},
+                "families": local_fams,
+                "add-path": {},
+                "address": local_ip.or(p.config.local_address).map(|a| a.to_string()),
+                "as": asn(p.config.local_as),
+                "id": local_ip.map(|l| p.router_id(l).to_string())
+                    .or(p.config.router_id.map(|r| r.to_string())),
+                "hold": p.config.hold_time,
+            },
+            "peer": {
+                "capabilities": {},
+                "families": peer_fams,
+                "add-path": {},
+                "address": p.address().to_string(),
+                "as": neg.map(|n| json!(n.peer_as)).unwrap_or_else(|| asn(p.config.peer_as)),
+                "id": neg.map(|n| json!(n.peer_id.to_string())).unwrap_or(Value::Null),
+                "hold": session.and_then(|s| s.received_open()).map(|o| json!(o.hold_time)).unwrap_or(Value::Null),
+            },
+            "messages": {
+                "sent": { "update": p.updates_sent },
+                "received": { "update": p.updates_received },
+            },
+            "capabilities": [],
+            "families": families,
+            "add-path": {},
+        })
     }
 
     /// `show adj-rib in|out` as ExaBGP writes it (reference §5.2, §4.7):
@@ -545,6 +613,25 @@ impl Speaker {
             }
         }
         out
+    }
+}
+
+/// Python's `json.dumps` layout: `{"k": v, "k2": [1, 2]}`.
+fn py_json(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(py_json).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(o) => {
+            let items: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), py_json(v)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        other => other.to_string(),
     }
 }
 

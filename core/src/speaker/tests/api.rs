@@ -666,3 +666,31 @@ fn show_neighbor_summary_counts_updates() {
         "127.0.0.2       65000     0:01:05 established           2          0"
     );
 }
+
+#[test]
+fn show_neighbor_json_is_one_json_array_line() {
+    let (mut f, outs) = Fake::new(
+        vec![process("a", Encoder::Text)],
+        vec![api_neighbor(&["a"], false)],
+    );
+    f.input(Input::ProcessStarted { process: P, pid: 7 });
+    f.establish(&outs);
+    let o = f.lines(&["show neighbor json"]);
+    let w = written(&o, P);
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[1], "done");
+    let v: serde_json::Value = serde_json::from_str(&w[0]).expect("JSON");
+    assert_eq!(v[0]["state"], "up");
+    assert_eq!(v[0]["fsm"], "ESTABLISHED");
+    assert_eq!(v[0]["peer"]["address"], REMOTE);
+    assert_eq!(v[0]["peer"]["id"], "2.2.2.2");
+    assert_eq!(
+        v[0]["families"],
+        serde_json::json!(["ipv4 unicast", "ipv6 unicast"])
+    );
+    assert!(
+        w[0].contains("\"state\": \"up\""),
+        "Python layout: {}",
+        w[0]
+    );
+}
