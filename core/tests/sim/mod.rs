@@ -273,7 +273,7 @@ pub fn check_views(net: &Net, edges: &[(usize, usize)]) -> Result<usize, String>
 
 /// Healthy network: every session up within two minutes of virtual time,
 /// and the routes arrive intact.
-fn healthy(net: &mut Net, topo: &topology::Topology) -> Result<Stats, String> {
+pub fn healthy(net: &mut Net, topo: &topology::Topology) -> Result<Stats, String> {
     let bound = START + secs(120);
     net.run_while(bound, |n| !(n.quiet() && all_established(n, &topo.edges)));
     if !all_established(net, &topo.edges) {

@@ -580,17 +580,18 @@ impl Net {
                     ));
                 }
             }
-            Event::SessionUp { peer } => {
-                if self.up_sessions.insert((i, inc, *peer), true) == Some(true) {
-                    self.error(format!("node {i}: SessionUp for {peer} twice without SessionDown"));
-                }
-            }
-            Event::SessionDown { peer, .. } => {
-                if self.up_sessions.insert((i, inc, *peer), false) != Some(true) {
-                    self.error(format!("node {i}: SessionDown for {peer} without SessionUp"));
-                }
-            }
+            Event::SessionUp { peer } => self.session_edge(i, inc, *peer, true),
+            Event::SessionDown { peer, .. } => self.session_edge(i, inc, *peer, false),
             _ => {}
+        }
+    }
+
+    /// SessionUp and SessionDown alternate per daemon and peer.
+    fn session_edge(&mut self, i: usize, inc: u32, peer: IpAddr, up: bool) {
+        let was_up = self.up_sessions.insert((i, inc, peer), up) == Some(true);
+        if was_up == up {
+            let what = if up { "SessionUp" } else { "SessionDown" };
+            self.error(format!("node {i}: {what} for {peer} twice in a row"));
         }
     }
 
@@ -1150,7 +1151,7 @@ impl Net {
                 11 => Fault::Stray { from_peer: false },
                 12 => Fault::Stray { from_peer: true },
                 13 => Fault::Stop(self.rng.range(10, 20_000)),
-                0 | 1 | 2 => Fault::Reset,
+                0..=2 => Fault::Reset,
                 3 => Fault::Blackhole,
                 4 => Fault::Restart,
                 5 => Fault::Crash(self.rng.range(10, 20_000)),
