@@ -25,6 +25,7 @@ pub struct Subscription {
     pub neighbor_changes: bool,
     pub fsm: bool,
     pub negotiated: bool,
+    pub signal: bool,
     pub receive: MessageFlags,
     pub send: MessageFlags,
 }
@@ -61,6 +62,7 @@ pub fn links(n: &NeighborConfig, procs: &Processes) -> (Vec<Subscription>, Vec<P
                         neighbor_changes: false,
                         fsm: false,
                         negotiated: false,
+                        signal: false,
                         receive: MessageFlags::default(),
                         send: MessageFlags::default(),
                     });
@@ -71,6 +73,7 @@ pub fn links(n: &NeighborConfig, procs: &Processes) -> (Vec<Subscription>, Vec<P
             s.neighbor_changes |= api.neighbor_changes;
             s.fsm |= api.fsm;
             s.negotiated |= api.negotiated;
+            s.signal |= api.signal;
             or_flags(&mut s.receive, &api.receive);
             or_flags(&mut s.send, &api.send);
         }
@@ -109,6 +112,8 @@ pub enum EventKind<'a> {
     Fsm(&'a str),
     /// The negotiated session parameters (api `negotiated`; JSON only).
     Negotiated(&'a json::NegotiatedView<'a>),
+    /// A signal the daemon handled (api `signal`; JSON only): code, name.
+    Signal(&'a str, &'a str),
 }
 
 /// The session facts the JSON `neighbor` object shows.
@@ -160,6 +165,7 @@ pub fn selects(s: &Subscription, ev: &EventKind<'_>) -> bool {
         }
         EventKind::Fsm(_) => s.fsm,
         EventKind::Negotiated(_) => s.negotiated,
+        EventKind::Signal(..) => s.signal,
         EventKind::Message(d, m, _) => {
             let f = if *d == Direction::Send {
                 &s.send
@@ -244,7 +250,9 @@ pub fn render(
                     }
                 }
                 // Not emitted by ExaBGP's text encoder (reference §5.1).
-                EventKind::Fsm(_) | EventKind::Negotiated(_) => return String::new(),
+                EventKind::Fsm(_) | EventKind::Negotiated(_) | EventKind::Signal(..) => {
+                    return String::new()
+                }
             };
             s.push('\n');
             s
@@ -309,6 +317,7 @@ pub fn render(
                 }
                 EventKind::Fsm(name) => json::state(&env, &nb, json::State::Fsm(name)),
                 EventKind::Negotiated(n) => json::negotiated(&env, &nb, n),
+                EventKind::Signal(code, name) => json::signal(&env, &nb, code, name),
             };
             while s.ends_with('\n') {
                 s.pop();

@@ -281,10 +281,22 @@ impl Speaker {
             Input::ProcessExited { process, .. } => self.process_gone(process, now),
             Input::ProcessLine { process, line } => self.api_line(Some(process), &line, now),
             Input::Control(c) => match c {
-                Control::Shutdown => self.shutdown(now),
-                Control::Reload(c) => self.reconfigure_all(*c, now, false, false),
-                Control::ReloadAll(c) => self.reconfigure_all(*c, now, false, true),
-                Control::Restart(c) => self.reconfigure_all(*c, now, true, true),
+                Control::Shutdown => {
+                    self.signal_event("15", "SIGTERM");
+                    self.shutdown(now)
+                }
+                Control::Reload(c) => {
+                    self.signal_event("10", "SIGUSR1");
+                    self.reconfigure_all(*c, now, false, false)
+                }
+                Control::ReloadAll(c) => {
+                    self.signal_event("12", "SIGUSR2");
+                    self.reconfigure_all(*c, now, false, true)
+                }
+                Control::Restart(c) => {
+                    self.signal_event("14", "SIGALRM");
+                    self.reconfigure_all(*c, now, true, true)
+                }
                 Control::Command(cmd) => self.api_line(None, &cmd, now),
             },
         }
@@ -415,6 +427,17 @@ impl Speaker {
                 process: s.process,
                 data: Bytes::from(line.into_bytes()),
             });
+        }
+    }
+
+    /// Tell processes with api `signal` which signal the daemon handles.
+    /// (The runtime maps SIGINT/SIGHUP to the same controls as SIGTERM, so
+    /// those are reported as SIGTERM.)
+    fn signal_event(&mut self, code: &str, name: &str) {
+        for i in 0..self.peers.len() {
+            if self.peers[i].subs.iter().any(|s| s.signal) {
+                self.emit(i, events::EventKind::Signal(code, name));
+            }
         }
     }
 

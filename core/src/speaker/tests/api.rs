@@ -694,3 +694,20 @@ fn show_neighbor_json_is_one_json_array_line() {
         w[0]
     );
 }
+
+#[test]
+fn signal_events_precede_the_shutdown_message() {
+    let mut n = api_neighbor(&["a"], false);
+    n.api[0].signal = true;
+    let (mut f, _) = Fake::new(vec![process("a", Encoder::Json)], vec![n]);
+    f.input(Input::ProcessStarted { process: P, pid: 7 });
+    let o = f.input(Input::Control(Control::Shutdown));
+    let w = written(&o, P);
+    assert_eq!(w.len(), 2);
+    let sig: serde_json::Value = serde_json::from_str(&w[0]).unwrap();
+    assert_eq!(sig["type"], "signal");
+    assert_eq!(sig["neighbor"]["code"], "15");
+    assert_eq!(sig["neighbor"]["name"], "SIGTERM");
+    let bye: serde_json::Value = serde_json::from_str(&w[1]).unwrap();
+    assert_eq!(bye["notification"], "shutdown");
+}
