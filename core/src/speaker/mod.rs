@@ -275,7 +275,15 @@ impl Speaker {
             }
             Input::ProcessStarted { process, pid } => self.procs.started(process, pid),
             Input::ProcessSpawnFailed { process, reason } => {
-                log::error!("could not start process {process:?}: {reason}");
+                // ExaBGP marks such a process broken for good (no respawn).
+                let name = self.procs.get(process).map(|p| p.name.clone());
+                log::error!(
+                    "could not start process {}: {reason}",
+                    name.unwrap_or_default()
+                );
+                if let Some(p) = self.procs.get_mut(process) {
+                    p.retired = true;
+                }
                 self.process_gone(process, now);
             }
             Input::ProcessExited { process, .. } => self.process_gone(process, now),

@@ -711,3 +711,14 @@ fn signal_events_precede_the_shutdown_message() {
     let bye: serde_json::Value = serde_json::from_str(&w[1]).unwrap();
     assert_eq!(bye["notification"], "shutdown");
 }
+
+#[test]
+fn a_process_that_cannot_start_is_not_respawned() {
+    let (mut f, _) = Fake::new(vec![process("a", Encoder::Text)], vec![neighbor()]);
+    let o = f.input(Input::ProcessSpawnFailed {
+        process: P,
+        reason: "No such file or directory".into(),
+    });
+    assert!(o.is_empty());
+    assert!(!f.sp.processes()[0].running);
+}
