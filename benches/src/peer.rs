@@ -93,10 +93,7 @@ pub fn handshake(mut stream: TcpStream, router_id: Ipv4Addr) -> io::Result<Sessi
                 });
             }
             MessageType::Notification => {
-                return Err(io::Error::new(
-                    io::ErrorKind::Other,
-                    "SUT sent a NOTIFICATION",
-                ));
+                return Err(io::Error::other("SUT sent a NOTIFICATION"));
             }
             _ => {}
         }
@@ -144,10 +141,7 @@ pub fn sink(s: &mut Session, target: u64, deadline: Instant) -> io::Result<SinkS
                 }
                 MessageType::Keepalive => s.stream.write_all(&keepalive())?,
                 MessageType::Notification => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::Other,
-                        "SUT sent a NOTIFICATION",
-                    ))
+                    return Err(io::Error::other("SUT sent a NOTIFICATION"))
                 }
                 _ => {}
             }

@@ -33,7 +33,7 @@ const PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 const LOCAL_AS: u32 = 65001;
 
 fn err(s: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::Other, s.into())
+    io::Error::other(s.into())
 }
 
 fn now_ns() -> u128 {
@@ -417,10 +417,12 @@ pub fn sessions(o: &Opts, m: usize) -> io::Result<String> {
     let routes = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
+    let ending = Arc::new(AtomicBool::new(false));
     let deadline = t0 + o.timeout;
     let mut threads = Vec::new();
     for (i, l) in ls.into_iter().enumerate() {
         let (up, routes, failed, stop) = (up.clone(), routes.clone(), failed.clone(), stop.clone());
+        let ending = ending.clone();
         let h = std::thread::Builder::new()
             .stack_size(128 * 1024)
             .spawn(move || {
@@ -446,7 +448,7 @@ pub fn sessions(o: &Opts, m: usize) -> io::Result<String> {
                     routes.fetch_add(st.prefixes, Ordering::Relaxed);
                     peer::idle(&mut s, &|| stop.load(Ordering::Relaxed))
                 })();
-                if r.is_err() && !stop.load(Ordering::Relaxed) {
+                if r.is_err() && !ending.load(Ordering::Relaxed) {
                     failed.fetch_add(1, Ordering::Relaxed);
                 }
             })?;
@@ -470,6 +472,8 @@ pub fn sessions(o: &Opts, m: usize) -> io::Result<String> {
     let cpu_idle = d.cpu_s() - cpu0;
     let rss = d.rss_kb();
     let peak = d.peak_rss_kb();
+    // Peers losing their session from here on are not failures.
+    ending.store(true, Ordering::Relaxed);
     d.stop();
     stop.store(true, Ordering::Relaxed);
     for t in threads {
@@ -562,9 +566,12 @@ pub fn rib(n: u64, per_set: usize) -> String {
     let len = rib.len();
     drop(rib);
     format!(
-        "{{\"scenario\":\"rib\",\"n\":{n},\"per_set\":{per_set},\"attr_sets\":{sets},\"routes\":{len},\"batches\":{nb},\"queued_bytes\":{queued},\"queued_bytes_per_route\":{:.1},\"steady_bytes\":{steady},\"bytes_per_route\":{:.1},\"drain_peak_bytes_per_route\":{:.1}}}",
+        "{{\"scenario\":\"rib\",\"n\":{n},\"per_set\":{per_set},\"attr_sets\":{sets},\"routes\":{len},\"batches\":{nb},\"queued_bytes\":{queued},\"queued_bytes_per_route\":{:.1},\"steady_bytes\":{steady},\"bytes_per_route\":{:.1},\"drain_peak_bytes_per_route\":{:.1},\"size_of_nlri\":{},\"size_of_route_attributes\":{},\"size_of_attribute\":{}}}",
         queued as f64 / n.max(1) as f64,
         steady as f64 / n.max(1) as f64,
-        drain_peak as f64 / n.max(1) as f64
+        drain_peak as f64 / n.max(1) as f64,
+        std::mem::size_of::<oxbgp_core::wire::Nlri>(),
+        std::mem::size_of::<RouteAttributes>(),
+        std::mem::size_of::<oxbgp_core::wire::Attribute>(),
     )
 }
