@@ -113,7 +113,8 @@ pub fn generate(rng: &mut Rng) -> Topology {
             };
             c.passive = passive;
             c.group_updates = rng.chance(1, 2);
-            c.capability.asn4 = rng.chance(7, 8);
+            c.capability.asn4 = rng.chance(3, 4);
+            c.capability.extended_message = rng.chance(1, 3);
             c.capability.route_refresh = rng.chance(1, 2);
             if rng.chance(1, 4) {
                 c.capability.graceful_restart = Some(120);
@@ -269,7 +270,17 @@ pub fn attributes(rng: &mut Rng) -> Attributes {
         a.set(Attribute::AsPath(AsPath {
             segments: smallvec![AsPathSegment {
                 kind: SegmentKind::Sequence,
-                asns: (0..n).map(|_| 64512 + rng.below(100) as u32).collect(),
+                // 4-octet ASNs now and then: AS_TRANS + AS4_PATH on a
+                // session without the 4-octet AS capability (RFC 6793 §4.2.2).
+                asns: (0..n)
+                    .map(|_| {
+                        if rng.chance(1, 3) {
+                            4_200_000_000 + rng.below(100) as u32
+                        } else {
+                            64512 + rng.below(100) as u32
+                        }
+                    })
+                    .collect(),
             }],
         }));
     }
