@@ -4,8 +4,16 @@
 //! the peer owning the connection; sessions report [`SessionEvent`]s that the
 //! speaker turns into [`Output`]s; after every input the Adj-RIB-Outs of
 //! established peers are flushed and the exit condition of `tcp.attempts` is
-//! checked. API processes (issue #4) will hang off [`Speaker`] as well: their
-//! spawn requests go out at start and their commands feed the peers' RIBs.
+//! checked. API processes hang off [`Speaker`] as well ([`process`]: spawn,
+//! respawn, shutdown; [`api`]: commands; [`events`]: what processes are told).
+//!
+//! Runtime plumbing: [`Speaker::set_identity`] gives the core the daemon's
+//! pid, parent pid, host name and the wall-clock time at `Instant::ZERO` (JSON
+//! envelope, text shutdown line, respawn buckets). The API's `reload` /
+//! `restart` come out as `Event::ReloadRequested`; the runtime re-reads the
+//! configuration and answers with `Control::Reload` / `Control::Restart`.
+//! Adj-RIB-Out changes are turned into UPDATEs in [`Speaker::poll_output`],
+//! so that all the commands handed over before one drain are merged.
 
 pub mod api;
 pub mod events;

@@ -503,7 +503,9 @@ fn api_line_to_wire_throughput() {
     println!("parse only: {parsed} lines in {:?}", start.elapsed());
     let start = std::time::Instant::now();
     let mut bytes = 0usize;
+    let (mut t_in, mut t_out) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     for chunk in lines.chunks(1000) {
+        let t = std::time::Instant::now();
         for l in chunk {
             f.sp.handle_input(
                 f.now,
@@ -513,12 +515,16 @@ fn api_line_to_wire_throughput() {
                 },
             );
         }
+        t_in += t.elapsed();
+        let t = std::time::Instant::now();
         for o in f.drain() {
             if let Output::Transmit { data, .. } = o {
                 bytes += data.len();
             }
         }
+        t_out += t.elapsed();
     }
+    println!("lines → RIB {t_in:?}, RIB → wire {t_out:?}");
     let el = start.elapsed();
     println!(
         "{n} routes in {el:?}: {:.0} routes/s, {bytes} bytes on the wire, rib {} routes",
