@@ -26,7 +26,8 @@ const USAGE: &str = "usage:
   oxbgp-benches sessions [--n M] [--secs S]
   oxbgp-benches idle [--secs S] [--sut ..]
   oxbgp-benches rib [--n N] [--per-set K]
-common: --timeout SECS (default 600), --keep (keep the work directory and daemon log)
+common: --timeout SECS (default 600), --keep (keep the work directory and daemon log),
+        --neighbor-extra 'STATEMENT;' (added to the generated neighbor block, e.g. 'adj-rib-in false;')
 internal (API processes): feed ROUTES GO | count N OUT";
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
@@ -38,6 +39,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         secs: 30,
         timeout: Duration::from_secs(600),
         keep: false,
+        neighbor_extra: String::new(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -55,6 +57,10 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                 o.timeout = Duration::from_secs(val()?.parse().map_err(|e| format!("{a}: {e}"))?)
             }
             "--keep" => o.keep = true,
+            "--neighbor-extra" => {
+                let v = val()?;
+                o.neighbor_extra.push_str(&format!("    {v}\n"));
+            }
             _ => return Err(format!("unknown argument {a}")),
         }
     }

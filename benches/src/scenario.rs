@@ -26,6 +26,8 @@ pub struct Opts {
     pub secs: u64,
     pub timeout: Duration,
     pub keep: bool,
+    /// Extra statements for the neighbor block (e.g. `adj-rib-in false;`).
+    pub neighbor_extra: String,
 }
 
 const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
@@ -192,7 +194,10 @@ pub fn announce(o: &Opts, n: u64) -> io::Result<AnnounceResult> {
     neighbor(
         &mut conf,
         PEER,
-        "    api {\n        processes [ feed ];\n    }\n",
+        &format!(
+            "    api {{\n        processes [ feed ];\n    }}\n{}",
+            o.neighbor_extra
+        ),
     );
     let (port, ls) = listen_all(&[PEER])?;
     let mut d = start(o, &dir, &conf, port)?;
@@ -305,7 +310,10 @@ pub fn receive(o: &Opts, n: u64) -> io::Result<String> {
     neighbor(
         &mut conf,
         PEER,
-        "    api {\n        processes [ count ];\n        receive {\n            parsed;\n            update;\n        }\n    }\n",
+        &format!(
+            "    api {{\n        processes [ count ];\n        receive {{\n            parsed;\n            update;\n        }}\n    }}\n{}",
+            o.neighbor_extra
+        ),
     );
     let (port, ls) = listen_all(&[PEER])?;
     let mut d = start(o, &dir, &conf, port)?;
@@ -499,7 +507,7 @@ pub fn sessions(o: &Opts, m: usize) -> io::Result<String> {
 pub fn idle(o: &Opts) -> io::Result<String> {
     let dir = Workdir::new("idle", o.keep)?;
     let mut conf = String::new();
-    neighbor(&mut conf, PEER, "");
+    neighbor(&mut conf, PEER, &o.neighbor_extra);
     let (port, ls) = listen_all(&[PEER])?;
     let mut d = start(o, &dir, &conf, port)?;
     let stream = accept(&ls[0], &mut d, Instant::now() + Duration::from_secs(60))?;
