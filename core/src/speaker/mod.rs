@@ -840,10 +840,12 @@ impl Speaker {
         }
         if self.settings.tcp_attempts > 0
             && !self.exited
+            && !self.shutting_down
             && self.peers.iter().all(|p| p.stopped && p.session.is_none())
         {
             log::info!("no neighbor left to connect to, exiting");
-            self.exit(0);
+            // Processes are told and stopped as on any shutdown.
+            self.shutdown(now);
         }
     }
 
