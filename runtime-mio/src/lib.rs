@@ -56,6 +56,8 @@ pub struct Runtime {
     listeners: Vec<TcpListener>,
     next_incoming: u64,
     processes: HashMap<ProcId, (process::Process, [Token; 3])>,
+    /// Processes written to since the last flush (flushed once per loop turn).
+    unflushed: Vec<ProcId>,
     signals: signal::Signals,
     inputs: VecDeque<Input>,
     exit_code: Option<i32>,
@@ -97,6 +99,7 @@ impl Runtime {
             listeners: Vec::new(),
             next_incoming: ConnId::INCOMING_BASE,
             processes: HashMap::new(),
+            unflushed: Vec::new(),
             signals,
             inputs: VecDeque::new(),
             exit_code: None,
@@ -211,6 +214,14 @@ impl Runtime {
                 }
             };
             if self.inputs.is_empty() {
+                // One write per process per turn, whatever the core wrote to it.
+                for id in std::mem::take(&mut self.unflushed) {
+                    if let Some((p, _)) = self.processes.get_mut(&id) {
+                        if !p.flush() {
+                            log::warn!("process {}: its input pipe is closed", p.name);
+                        }
+                    }
+                }
                 if let Some((_, sink)) = self.record.as_mut() {
                     let _ = sink.flush();
                 }
@@ -349,6 +360,8 @@ impl Runtime {
                 if let Some((p, _)) = self.processes.get_mut(&id) {
                     if !p.write(data) {
                         log::warn!("process {}: its input pipe is closed", p.name);
+                    } else if !self.unflushed.contains(&id) {
+                        self.unflushed.push(id);
                     }
                 }
             }

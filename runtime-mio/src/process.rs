@@ -4,7 +4,7 @@
 //! and writes to stdin go through a bounded queue so a helper that never reads
 //! can not stall the daemon (ExaBGP wedges there: issues #932, #1034).
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::os::unix::process::CommandExt;
@@ -24,6 +24,9 @@ pub struct Process {
     out_partial: Vec<u8>,
     err_partial: Vec<u8>,
     queue: VecDeque<Bytes>,
+    /// Small writes (acks, event lines) coalesced until the next flush, so a burst
+    /// of `done` answers costs one write(2), not one each.
+    tail: BytesMut,
     queued: usize,
     overflow_logged: bool,
 }
@@ -72,6 +75,7 @@ pub fn spawn(
         out_partial: Vec::new(),
         err_partial: Vec::new(),
         queue: VecDeque::new(),
+        tail: BytesMut::new(),
         queued: 0,
         overflow_logged: false,
     })
@@ -151,8 +155,9 @@ impl Process {
         }
     }
 
-    /// Queue bytes for the process's stdin and write what the pipe takes now.
-    /// Returns false once the pipe is broken.
+    /// Queue bytes for the process's stdin; they are written by the next
+    /// [`Process::flush`] (the event loop flushes once per turn). Returns false
+    /// once the pipe is broken.
     pub fn write(&mut self, data: Bytes) -> bool {
         if self.stdin.is_none() {
             return false;
@@ -169,12 +174,24 @@ impl Process {
             return true;
         }
         self.queued += data.len();
-        self.queue.push_back(data);
-        self.flush()
+        if data.len() < 4096 {
+            self.tail.extend_from_slice(&data);
+        } else {
+            self.seal_tail();
+            self.queue.push_back(data);
+        }
+        true
+    }
+
+    fn seal_tail(&mut self) {
+        if !self.tail.is_empty() {
+            self.queue.push_back(self.tail.split().freeze());
+        }
     }
 
     /// Write queued bytes until the pipe would block. False once broken.
     pub fn flush(&mut self) -> bool {
+        self.seal_tail();
         let Some(stdin) = self.stdin.as_mut() else {
             return false;
         };
@@ -193,6 +210,7 @@ impl Process {
                 Err(_) => {
                     self.stdin = None;
                     self.queue.clear();
+                    self.tail.clear();
                     self.queued = 0;
                     return false;
                 }
@@ -206,7 +224,7 @@ impl Process {
     }
 
     pub fn has_pending_writes(&self) -> bool {
-        !self.queue.is_empty()
+        !self.queue.is_empty() || !self.tail.is_empty()
     }
 
     pub fn signal(&self, sig: libc::c_int) {
