@@ -26,7 +26,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 /// A route's identity without its family: the NLRI with labels removed.
 /// Plain prefixes (almost every route) are stored inline.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Key {
+pub(crate) enum Key {
     V4 {
         addr: u32,
         len: u8,
@@ -42,9 +42,9 @@ enum Key {
     Other(Box<Nlri>),
 }
 
-type Labels = Option<Box<SmallVec<[Label; 1]>>>;
+pub(crate) type Labels = Option<Box<SmallVec<[Label; 1]>>>;
 
-fn to_key(nlri: Nlri) -> (Key, Labels) {
+pub(crate) fn to_key(nlri: Nlri) -> (Key, Labels) {
     match nlri {
         Nlri::Prefix {
             prefix: Prefix::V4 { addr, len },
@@ -79,7 +79,7 @@ fn to_key(nlri: Nlri) -> (Key, Labels) {
     }
 }
 
-fn to_nlri(key: &Key, labels: &Labels) -> Nlri {
+pub(crate) fn to_nlri(key: &Key, labels: &Labels) -> Nlri {
     match key {
         Key::V4 { addr, len, path_id } => Nlri::Prefix {
             prefix: Prefix::V4 {
@@ -118,7 +118,7 @@ fn to_nlri(key: &Key, labels: &Labels) -> Nlri {
 /// A small deterministic multiply-rotate hasher for keys (the index stores
 /// only 32 bits of it; collisions are resolved by comparing keys).
 #[derive(Default)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
