@@ -296,6 +296,11 @@ pub fn mutate_routes(rng: &mut Rng, config: &mut Config, established: &[IpAddr])
             continue;
         }
         let families = n.families.clone();
+        // A changed session setting: the neighbor is torn down (Cease 6/3)
+        // and re-established, keeping its Adj-RIB-Out.
+        if rng.chance(1, 6) {
+            n.hold_time = *rng.pick(&HOLD_TIMES);
+        }
         n.routes.retain(|_| rng.chance(2, 3));
         for r in n.routes.iter_mut() {
             // A changed route re-announced while its first version is still
