@@ -137,12 +137,12 @@ pub fn parse_as_path(cur: &mut Cursor) -> Result<AsPath, ConfigError> {
         };
         let mut asns: SmallVec<[u32; 6]> = SmallVec::new();
         loop {
-            let t = cur.expect(&format!("an AS number or '{close}'"))?;
+            let t = cur.expect_with(|| format!("an AS number or '{close}'"))?;
             if t.is(",") {
                 continue;
             }
             if confed && t.is("}") {
-                let c = cur.expect(&format!("'{close}'"))?;
+                let c = cur.expect_with(|| format!("'{close}'"))?;
                 if !c.is(close) {
                     return Err(ConfigError::expected(c.pos, &format!("'{close}'"), &c.text));
                 }
