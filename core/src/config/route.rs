@@ -578,39 +578,75 @@ impl RouteAttrs {
         out: &mut Vec<Route>,
     ) -> Result<(), ConfigError> {
         let family = family.unwrap_or_else(|| self.route_family(&prefix));
-        let prefixes: Box<dyn Iterator<Item = Prefix>> = match self.split {
-            None => Box::new(std::iter::once(prefix)),
-            Some((len, pos)) => Box::new(split_prefix(prefix, len, pos)?),
-        };
-        for p in prefixes {
-            let nlri = if self.rd.is_some()
-                || self.labels.is_some()
-                || family.safi == Safi::MPLS
-                || family.safi == Safi::MPLS_VPN
-            {
-                Nlri::Labeled {
-                    prefix: p,
-                    labels: self.labels.clone().unwrap_or_default(),
-                    rd: self.rd,
-                    path_id: self.path_id,
-                }
-            } else {
-                Nlri::Prefix {
-                    prefix: p,
-                    path_id: self.path_id,
-                }
-            };
-            out.push(Route {
-                family,
-                nlri,
-                next_hop: self.next_hop.unwrap_or(NextHop::None),
-                attributes: self.attributes.clone(),
-                watchdog: self.watchdog.clone(),
-                withdrawn: self.withdraw,
-            });
-        }
         let _ = prefix_pos;
+        match self.split {
+            None => out.push(self.route(
+                family,
+                prefix,
+                self.attributes.clone(),
+                self.watchdog.clone(),
+            )),
+            Some((len, pos)) => {
+                for p in split_prefix(prefix, len, pos)? {
+                    out.push(self.route(family, p, self.attributes.clone(), self.watchdog.clone()));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// [`Self::build`] for the last use of these attributes: the attribute
+    /// set moves into the route instead of being cloned (the API parses one
+    /// prefix per line, and the clone was a visible share of its cost).
+    pub fn build_owned(
+        mut self,
+        prefix: Prefix,
+        prefix_pos: Pos,
+        family: Option<Family>,
+        out: &mut Vec<Route>,
+    ) -> Result<(), ConfigError> {
+        if self.split.is_some() {
+            return self.build(prefix, prefix_pos, family, out);
+        }
+        let family = family.unwrap_or_else(|| self.route_family(&prefix));
+        let attributes = std::mem::take(&mut self.attributes);
+        let watchdog = self.watchdog.take();
+        out.push(self.route(family, prefix, attributes, watchdog));
+        Ok(())
+    }
+
+    fn route(
+        &self,
+        family: Family,
+        p: Prefix,
+        attributes: Attributes,
+        watchdog: Option<String>,
+    ) -> Route {
+        let nlri = if self.rd.is_some()
+            || self.labels.is_some()
+            || family.safi == Safi::MPLS
+            || family.safi == Safi::MPLS_VPN
+        {
+            Nlri::Labeled {
+                prefix: p,
+                labels: self.labels.clone().unwrap_or_default(),
+                rd: self.rd,
+                path_id: self.path_id,
+            }
+        } else {
+            Nlri::Prefix {
+                prefix: p,
+                path_id: self.path_id,
+            }
+        };
+        Route {
+            family,
+            nlri,
+            next_hop: self.next_hop.unwrap_or(NextHop::None),
+            attributes,
+            watchdog,
+            withdrawn: self.withdraw,
+        }
     }
 }
 
@@ -723,16 +759,26 @@ pub fn routes_from_tokens(
         }
         _ => parse_route(toks, end)?,
     };
-    let mut out = Vec::new();
-    for (p, pos) in prefixes {
-        let start = out.len();
-        attrs.build(p, pos, None, &mut out)?;
+    let mut out = Vec::with_capacity(prefixes.len());
+    let check = |out: &Vec<Route>, start: usize, p: Prefix, pos: Pos| {
         if announce && out.get(start).is_some_and(needs_next_hop) {
             return Err(ConfigError::new(
                 pos,
                 format!("expected 'next-hop' for the route {p}"),
             ));
         }
+        Ok(())
+    };
+    let Some((&(last, last_pos), rest)) = prefixes.split_last() else {
+        return Ok(out);
+    };
+    for &(p, pos) in rest {
+        let start = out.len();
+        attrs.build(p, pos, None, &mut out)?;
+        check(&out, start, p, pos)?;
     }
+    let start = out.len();
+    attrs.build_owned(last, last_pos, None, &mut out)?;
+    check(&out, start, last, last_pos)?;
     Ok(out)
 }
