@@ -18,17 +18,18 @@ use std::hash::BuildHasherDefault;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// A received route's attributes and next hop (shared by the NLRI of one UPDATE).
+/// A received route's attributes and next hop (one per UPDATE and next hop,
+/// shared by its NLRI: an entry is then a key, labels and one pointer).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Received {
-    pub attributes: Arc<Attributes>,
+    pub attributes: Attributes,
     pub next_hop: Option<IpAddr>,
 }
 
 #[derive(Clone, Debug)]
 struct Entry {
     labels: Labels,
-    route: Received,
+    route: Arc<Received>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -54,7 +55,7 @@ impl AdjRibIn {
         self.routes.remove(&(family, key));
     }
 
-    fn insert(&mut self, family: Family, n: &Nlri, route: &Received) {
+    fn insert(&mut self, family: Family, n: &Nlri, route: &Arc<Received>) {
         let (key, labels) = to_key(n.clone());
         self.routes.insert(
             (family, key),
@@ -89,25 +90,24 @@ impl AdjRibIn {
             return;
         }
         self.routes.reserve(u.announced.len() + reach);
-        let attributes = Arc::new(u.attributes.clone());
         if !u.announced.is_empty() {
             let next_hop = u.attributes.iter().find_map(|a| match a {
                 crate::wire::attribute::Attribute::NextHop(ip) => Some(IpAddr::V4(*ip)),
                 _ => None,
             });
-            let r = Received {
-                attributes: attributes.clone(),
+            let r = Arc::new(Received {
+                attributes: u.attributes.clone(),
                 next_hop,
-            };
+            });
             for n in &u.announced {
                 self.insert(Family::IPV4_UNICAST, n, &r);
             }
         }
         if let Some(mp) = &u.mp_reach {
-            let r = Received {
-                attributes,
+            let r = Arc::new(Received {
+                attributes: u.attributes.clone(),
                 next_hop: mp.next_hops.first().copied(),
-            };
+            });
             for n in &mp.nlri {
                 self.insert(mp.family, n, &r);
             }
@@ -118,7 +118,7 @@ impl AdjRibIn {
     pub fn routes(&self) -> impl Iterator<Item = (Family, Nlri, &Received)> + '_ {
         self.routes
             .iter()
-            .map(|((f, k), e)| (*f, to_nlri(k, &e.labels), &e.route))
+            .map(|((f, k), e)| (*f, to_nlri(k, &e.labels), &*e.route))
     }
 }
 
