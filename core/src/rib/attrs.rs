@@ -3,9 +3,11 @@
 //! set itself is stored once. Lookups use a hash map; ids are handed out in
 //! insertion order, so nothing about output order depends on hashing.
 
+use super::out::KeyHasher;
 use crate::config::NextHop;
 use crate::wire::attribute::Attributes;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// Index of an attribute set in its [`AttrTable`].
@@ -23,7 +25,9 @@ pub struct RouteAttributes {
 #[derive(Debug, Default)]
 pub struct AttrTable {
     sets: Vec<Arc<RouteAttributes>>,
-    index: HashMap<Arc<RouteAttributes>, AttrId>,
+    /// The multiply-rotate hasher of the Adj-RIB-Out index: attribute sets
+    /// are hashed on every route of an API feed, SipHash was a visible cost.
+    index: HashMap<Arc<RouteAttributes>, AttrId, BuildHasherDefault<KeyHasher>>,
     /// The id handed out last: API feeds announce long runs of routes with
     /// the same attributes, and comparing with the last set is cheaper than
     /// hashing it.
