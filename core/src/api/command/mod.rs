@@ -336,39 +336,31 @@ const RARE: [bool; 256] = {
 };
 
 /// Already normalised: single spaces, punctuation isolated, no tabs.
-/// The first pass is branch-free (spaces are too frequent and irregular for
-/// the branch predictor); lines with punctuation get a second, exact pass.
+/// One branch-free pass (spaces are too frequent and irregular for the
+/// branch predictor): each byte is checked against its neighbours, the line
+/// being framed by virtual spaces.
 fn is_normal(t: &str) -> bool {
     let b = t.as_bytes();
-    let mut double_space = false;
-    let mut rare = false;
-    let mut prev = b' ';
-    for &c in b {
-        double_space |= (c == b' ') & (prev == b' ');
-        rare |= RARE[c as usize];
-        prev = c;
-    }
-    if double_space {
-        return false;
-    }
-    if !rare {
+    let Some(&first) = b.first() else {
         return true;
-    }
-    for (i, &c) in b.iter().enumerate() {
-        let prev = if i == 0 { b' ' } else { b[i - 1] };
-        let next = b.get(i + 1).copied().unwrap_or(b' ');
-        let bad = match c {
-            b'\t' => true,
-            b'[' | b'(' => next != b' ',
-            b']' | b')' => prev != b' ',
-            b',' => prev != b' ' || next != b' ',
-            _ => false,
-        };
-        if bad {
-            return false;
+    };
+    let mut bad = false;
+    let mut prev = b' ';
+    let mut c = first;
+    for &next in b[1..].iter().chain(std::iter::once(&b' ')) {
+        if RARE[c as usize] {
+            bad |= match c {
+                b'[' | b'(' => next != b' ',
+                b']' | b')' => prev != b' ',
+                b',' => prev != b' ' || next != b' ',
+                _ => true, // tab
+            };
         }
+        bad |= (c == b' ') & (prev == b' ');
+        prev = c;
+        c = next;
     }
-    true
+    !bad
 }
 
 /// Parse one line read from an API process (without its line feed).

@@ -23,7 +23,12 @@ fn config_error(line: &str, args: &str, e: ConfigError) -> CommandError {
 }
 
 fn end_of(args: &str) -> Pos {
-    Pos::new(1, args.chars().count() as u32 + 1)
+    let chars = if args.is_ascii() {
+        args.len()
+    } else {
+        args.chars().count()
+    };
+    Pos::new(1, chars as u32 + 1)
 }
 
 fn tokens<'a>(line: &str, args: &'a str) -> Result<Vec<Token<'a>>, CommandError> {

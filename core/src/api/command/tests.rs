@@ -963,6 +963,23 @@ fn normalise_fast_path_agrees_with_rebuilding() {
 }
 
 #[test]
+fn normalise_fast_path_agrees_on_punctuation_heavy_lines() {
+    // Arbitrary Strings rarely hold the bytes `is_normal` looks at.
+    fn prop(b: Vec<u8>) -> bool {
+        const ABC: &[u8] = b"ab  \t[](),";
+        let s: String = b
+            .iter()
+            .map(|&x| ABC[x as usize % ABC.len()] as char)
+            .collect();
+        let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+        normalise(&s) == super::rebuild(t).as_str()
+    }
+    QuickCheck::new()
+        .tests(3000)
+        .quickcheck(prop as fn(Vec<u8>) -> bool);
+}
+
+#[test]
 fn normalise_is_idempotent() {
     fn prop(s: String) -> bool {
         let once = normalise(&s).into_owned();
