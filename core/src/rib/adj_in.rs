@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// shared by its NLRI: an entry is then a key, labels and one pointer).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Received {
-    pub attributes: Attributes,
+    pub attributes: Arc<Attributes>,
     pub next_hop: Option<IpAddr>,
 }
 
@@ -96,7 +96,7 @@ impl AdjRibIn {
                 _ => None,
             });
             let r = Arc::new(Received {
-                attributes: u.attributes.clone(),
+                attributes: Arc::new(u.attributes.clone()),
                 next_hop,
             });
             for n in &u.announced {
@@ -105,7 +105,7 @@ impl AdjRibIn {
         }
         if let Some(mp) = &u.mp_reach {
             let r = Arc::new(Received {
-                attributes: u.attributes.clone(),
+                attributes: Arc::new(u.attributes.clone()),
                 next_hop: mp.next_hops.first().copied(),
             });
             for n in &mp.nlri {
@@ -115,10 +115,10 @@ impl AdjRibIn {
     }
 
     /// Every route, in no particular order.
-    pub fn routes(&self) -> impl Iterator<Item = (Family, Nlri, &Received)> + '_ {
+    pub fn routes(&self) -> impl Iterator<Item = (&Family, Nlri, &Received)> + '_ {
         self.routes
             .iter()
-            .map(|((f, k), e)| (*f, to_nlri(k, &e.labels), &*e.route))
+            .map(|((f, k), e)| (f, to_nlri(k, &e.labels), &*e.route))
     }
 }
 

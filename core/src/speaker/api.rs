@@ -559,7 +559,7 @@ impl Speaker {
                 Direction::In => p
                     .adj_in
                     .routes()
-                    .filter(|(f, _, _)| wanted(*f))
+                    .filter(|(f, _, _)| wanted(**f))
                     .map(|(f, n, r)| {
                         let attrs = extensive.then(|| {
                             let mut t = String::new();
@@ -570,7 +570,7 @@ impl Speaker {
                             );
                             t
                         });
-                        (f, n, r.next_hop.map(|i| i.to_string()), attrs)
+                        (*f, n, r.next_hop.map(|i| i.to_string()), attrs)
                     })
                     .collect(),
             };
