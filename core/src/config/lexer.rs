@@ -323,38 +323,38 @@ const PLAIN_CLASS: [u8; 256] = {
     t
 };
 
-/// [`command_tokens`] for the common line: ASCII without quotes, comments,
-/// backslashes or line feeds, where a column is the byte offset + 1. Gives
-/// the same tokens as [`scan`] in command mode, in one pass with no
-/// per-byte position bookkeeping. False (with `out` partly filled) when the
-/// line needs the full scanner.
+/// [`command_tokens`] for the common line: ASCII words separated by
+/// spaces, punctuation standing alone (the API normaliser's output), where a
+/// column is the byte offset + 1. Gives the same tokens as [`scan`] in
+/// command mode without its per-byte state machine: one loop splits on
+/// spaces while OR-ing the byte classes of the word (`str::split(' ')` was
+/// slower: a substring search per short word). False (with `out` partly
+/// filled) when the line needs the full scanner (quotes, comments,
+/// backslashes, other blanks, glued punctuation, non-ASCII).
 fn command_tokens_plain<'a>(line: &'a str, out: &mut Vec<Token<'a>>) -> bool {
     let b = line.as_bytes();
-    let mut start: Option<usize> = None;
-    let pos = |i: usize| Pos::new(1, i as u32 + 1);
-    for (i, &c) in b.iter().enumerate() {
-        match PLAIN_CLASS[c as usize] {
-            PLAIN_WORD => {
-                if start.is_none() {
-                    start = Some(i);
-                }
-            }
-            PLAIN_BLANK => {
-                if let Some(s) = start.take() {
-                    out.push(Token::new(&line[s..i], pos(s)));
-                }
-            }
-            PLAIN_PUNCT => {
-                if let Some(s) = start.take() {
-                    out.push(Token::new(&line[s..i], pos(s)));
-                }
-                out.push(Token::new(&line[i..i + 1], pos(i)));
-            }
-            _ => return false,
+    let mut start = 0usize;
+    let mut class = PLAIN_WORD;
+    for i in 0..=b.len() {
+        let c = b.get(i).copied().unwrap_or(b' ');
+        if c != b' ' {
+            class |= PLAIN_CLASS[c as usize];
+            continue;
         }
-    }
-    if let Some(s) = start {
-        out.push(Token::new(&line[s..], pos(s)));
+        let len = i - start;
+        // One byte: its class alone decides; longer: only word bytes.
+        let keep = match (len, class) {
+            (0, _) | (1, PLAIN_BLANK) => false,
+            (1, PLAIN_WORD | PLAIN_PUNCT) | (_, PLAIN_WORD) => true,
+            _ => return false,
+        };
+        if keep {
+            if let Some(w) = line.get(start..i) {
+                out.push(Token::new(w, Pos::new(1, start as u32 + 1)));
+            }
+        }
+        start = i + 1;
+        class = PLAIN_WORD;
     }
     true
 }

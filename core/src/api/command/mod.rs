@@ -336,31 +336,40 @@ const RARE: [bool; 256] = {
 };
 
 /// Already normalised: single spaces, punctuation isolated, no tabs.
-/// One branch-free pass (spaces are too frequent and irregular for the
-/// branch predictor): each byte is checked against its neighbours, the line
-/// being framed by virtual spaces.
+/// Double spaces are found by `str::contains` (SIMD substring search); then
+/// only the few punctuation bytes are checked against their neighbours, the
+/// line being framed by virtual spaces. The search for them is a tight loop
+/// whose branch is almost never taken.
 fn is_normal(t: &str) -> bool {
-    let b = t.as_bytes();
-    let Some(&first) = b.first() else {
-        return true;
-    };
-    let mut bad = false;
-    let mut prev = b' ';
-    let mut c = first;
-    for &next in b[1..].iter().chain(std::iter::once(&b' ')) {
-        if RARE[c as usize] {
-            bad |= match c {
-                b'[' | b'(' => next != b' ',
-                b']' | b')' => prev != b' ',
-                b',' => prev != b' ' || next != b' ',
-                _ => true, // tab
-            };
-        }
-        bad |= (c == b' ') & (prev == b' ');
-        prev = c;
-        c = next;
+    if t.contains("  ") {
+        return false;
     }
-    !bad
+    let b = t.as_bytes();
+    let mut i = 0usize;
+    while let Some(off) = b
+        .get(i..)
+        .and_then(|r| r.iter().position(|&c| RARE[c as usize]))
+    {
+        let k = i + off;
+        let c = b.get(k).copied().unwrap_or(b' ');
+        let prev = if k == 0 {
+            b' '
+        } else {
+            b.get(k - 1).copied().unwrap_or(b' ')
+        };
+        let next = b.get(k + 1).copied().unwrap_or(b' ');
+        let bad = match c {
+            b'[' | b'(' => next != b' ',
+            b']' | b')' => prev != b' ',
+            b',' => prev != b' ' || next != b' ',
+            _ => true, // tab
+        };
+        if bad {
+            return false;
+        }
+        i = k + 1;
+    }
+    true
 }
 
 /// Parse one line read from an API process (without its line feed).
