@@ -367,6 +367,14 @@ impl Runtime {
                     });
                 }
             }
+            Output::Event(Event::ReloadRequested { restart }) => {
+                // The API's `reload` / `restart`: as SIGUSR1 / SIGALRM (as mio).
+                self.on_signal(if restart {
+                    libc::SIGALRM
+                } else {
+                    libc::SIGUSR1
+                });
+            }
             Output::Event(e) => log_event(&e),
             Output::Exit { code } => self.exit_code = Some(code),
             Output::Timeout(_) => {}
