@@ -29,8 +29,13 @@ pub const MAX_SPLIT_ROUTES: u64 = 1 << 20;
 /// route keywords treat them as separate tokens.
 /// Borrows the input when no token needs splitting (the common case).
 pub fn split_parens<'a>(toks: &'a [Token<'a>]) -> std::borrow::Cow<'a, [Token<'a>]> {
-    // Byte scan: `str::contains(char)` twice per token showed in profiles.
-    let glued = |t: &Token| t.text.bytes().any(|c| c == b'(' || c == b')');
+    // A branch-free byte fold (vectorised): `str::contains(char)` twice per
+    // token, then an early-exit scan, showed in the API parse profile.
+    let glued = |t: &Token| {
+        t.text
+            .bytes()
+            .fold(false, |a, c| a | (c == b'(') | (c == b')'))
+    };
     let needs = |t: &Token| !t.quoted && t.text.len() > 1 && glued(t);
     if !toks.iter().any(needs) {
         return std::borrow::Cow::Borrowed(toks);
