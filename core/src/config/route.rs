@@ -763,7 +763,26 @@ pub fn routes_from_tokens(
         Some(t) if t.is("attributes") || t.is("attribute") => {
             parse_attributes_nlri(&toks[1..], end)?
         }
-        _ => parse_route(toks, end)?,
+        _ => {
+            // `route PREFIX ...`, the API's common line: [`parse_route`]
+            // inlined, without its one-element prefix vector or moving the
+            // (large, inline) attribute set through a returned tuple.
+            let toks = split_parens(toks);
+            let mut cur = Cursor::new(&toks, end);
+            let t = cur.expect("a prefix")?;
+            let (p, pos) = (parse_prefix(t)?, t.pos);
+            let mut attrs = RouteAttrs::default();
+            attrs.parse_all(&mut cur, Allow::ALL)?;
+            let mut out = Vec::with_capacity(1);
+            attrs.build_owned(p, pos, None, &mut out)?;
+            if announce && out.first().is_some_and(needs_next_hop) {
+                return Err(ConfigError::new(
+                    pos,
+                    format!("expected 'next-hop' for the route {p}"),
+                ));
+            }
+            return Ok(out);
+        }
     };
     let mut out = Vec::with_capacity(prefixes.len());
     let check = |out: &Vec<Route>, start: usize, p: Prefix, pos: Pos| {
