@@ -90,6 +90,9 @@ pub struct Session {
     closed: bool,
     /// Report every decoded message with [`SessionEvent::Received`].
     pub report_messages: bool,
+    /// Decoded messages received, indexed by type code (1-5), for
+    /// `show neighbor extensive`.
+    pub received_by_type: [u64; 6],
 }
 
 fn encode(msg: &Message, ctx: &CodecContext) -> Bytes {
@@ -138,6 +141,7 @@ impl Session {
             zero_hold_keepalive_seen: false,
             closed: false,
             report_messages: false,
+            received_by_type: [0; 6],
         };
         if s.params.local_as != AsnSetting::Auto {
             s.send_open(s.params.open.clone(), ev);
@@ -332,6 +336,9 @@ impl Session {
                     break;
                 }
             };
+            if let Some(n) = self.received_by_type.get_mut(frame.kind.code() as usize) {
+                *n += 1;
+            }
             if self.report_messages {
                 ev.push(SessionEvent::Received(frame.clone()));
             }

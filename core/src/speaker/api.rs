@@ -179,6 +179,7 @@ impl Speaker {
                         let Some(n) = s.negotiated() else { continue };
                         let data = encode::end_of_rib(family, &n.ctx);
                         let conn = s.conn;
+                        self.peers[i].count_sent(conn, &data);
                         self.outputs.push_back(Output::Transmit { conn, data });
                     }
                     true
@@ -197,6 +198,7 @@ impl Speaker {
                             subtype: RefreshSubtype::Request,
                         }));
                         let conn = s.conn;
+                        self.peers[i].count_sent(conn, &data);
                         self.outputs.push_back(Output::Transmit { conn, data });
                     }
                 }
@@ -377,11 +379,16 @@ impl Speaker {
             msgs.extend(n.families.iter().map(|f| marker(*f, RefreshSubtype::End)));
         }
         for data in msgs {
+            self.peers[i].count_sent(conn, &data);
             self.outputs.push_back(Output::Transmit { conn, data });
         }
     }
 
-    fn show_neighbor(&self, filter: Option<&str>, mode: command::ShowNeighborMode) -> Vec<String> {
+    pub(super) fn show_neighbor(
+        &self,
+        filter: Option<&str>,
+        mode: command::ShowNeighborMode,
+    ) -> Vec<String> {
         use command::ShowNeighborMode as M;
         let mut out = Vec::new();
         match mode {
@@ -420,14 +427,18 @@ impl Speaker {
                 out.push(py_json(&serde_json::Value::Array(all)));
             }
             M::Extensive | M::Configuration => {
-                // The multi-line ExaBGP blocks are not rendered yet: one line
-                // per matching neighbor (its name and state).
+                // ExaBGP filters both on a substring of the neighbor's name
+                // (`neighbor <ip> local-ip ... family-allowed ...`).
                 for p in &self.peers {
                     let name = neighbor_name(&p.config);
                     if filter.is_some_and(|f| !name.contains(f)) {
                         continue;
                     }
-                    out.push(format!("{name} state {}", p.state.name().to_lowercase()));
+                    if mode == M::Extensive {
+                        out.extend(super::show::extensive(p, self.now));
+                    } else {
+                        out.extend(super::show::configuration(&p.config));
+                    }
                 }
             }
         }

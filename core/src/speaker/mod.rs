@@ -20,6 +20,7 @@ pub mod events;
 pub mod pattern;
 pub mod peer;
 pub mod process;
+mod show;
 
 #[cfg(test)]
 mod tests;
@@ -675,6 +676,7 @@ impl Speaker {
                     if self.peers[i].sends_events {
                         self.emit_messages(i, crate::api::json::Direction::Send, &data);
                     }
+                    self.peers[i].count_sent(conn, &data);
                     self.outputs.push_back(Output::Transmit { conn, data })
                 }
                 SessionEvent::Received(frame) => {
@@ -751,6 +753,7 @@ impl Speaker {
                     let p = &mut self.peers[i];
                     p.session = None;
                     p.up_since = None;
+                    p.last_reset = now;
                     p.initial_dump = false;
                     p.rib.session_down();
                     self.outputs.push_back(Output::Close { conn });
@@ -805,6 +808,7 @@ impl Speaker {
             msgs.push(refresh(RefreshSubtype::End));
         }
         for data in msgs {
+            self.peers[i].count_sent(conn, &data);
             self.outputs.push_back(Output::Transmit { conn, data });
         }
     }
@@ -906,6 +910,7 @@ impl Speaker {
             if self.peers[i].sends_events {
                 self.emit_messages(i, crate::api::json::Direction::Send, &data);
             }
+            self.peers[i].count_sent(conn, &data);
             self.outputs.push_back(Output::Transmit { conn, data });
         }
     }

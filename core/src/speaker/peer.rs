@@ -53,6 +53,85 @@ pub struct Peer {
     pub(crate) include_withdraw: bool,
     /// The JSON `counter`, shared by every JSON process (reference §4.1).
     pub(crate) api_counter: u64,
+    /// Messages sent and received on the current session, per type
+    /// (`show neighbor extensive`); ExaBGP zeroes its statistics when a
+    /// session is reset, so these belong to one connection.
+    pub(crate) counters: MessageCounters,
+    /// When this neighbor was created and when its last session ended:
+    /// ExaBGP's `down for` is the difference (`reset - creation`).
+    pub(crate) created: Instant,
+    pub(crate) last_reset: Instant,
+}
+
+/// Per-type message counts of one connection (ExaBGP `stats` keys
+/// `send-<type>` / `receive-<type>`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageCounts {
+    pub open: u64,
+    pub update: u64,
+    pub notification: u64,
+    pub keepalive: u64,
+    pub refresh: u64,
+}
+
+impl MessageCounts {
+    /// Count one message of wire type `code` (RFC 4271 §4.1; 5 is ROUTE-REFRESH,
+    /// RFC 2918). Other codes are not shown by ExaBGP and are ignored.
+    pub fn count(&mut self, code: u8) {
+        match code {
+            1 => self.open += 1,
+            2 => self.update += 1,
+            3 => self.notification += 1,
+            4 => self.keepalive += 1,
+            5 => self.refresh += 1,
+            _ => {}
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.open + self.update + self.notification + self.keepalive + self.refresh
+    }
+}
+
+/// The sent counts of the connection `conn` (the session counts what it
+/// receives); a message on another connection starts again from zero.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct MessageCounters {
+    pub conn: Option<ConnId>,
+    pub sent: MessageCounts,
+}
+
+impl MessageCounters {
+    fn on(&mut self, conn: ConnId) -> &mut MessageCounters {
+        if self.conn != Some(conn) {
+            *self = MessageCounters {
+                conn: Some(conn),
+                ..MessageCounters::default()
+            };
+        }
+        self
+    }
+
+    /// The counts for `conn` (zero when they belong to another connection).
+    pub fn of(&self, conn: Option<ConnId>) -> MessageCounts {
+        match conn {
+            Some(c) if self.conn == Some(c) => self.sent,
+            _ => MessageCounts::default(),
+        }
+    }
+}
+
+/// The type code of every whole BGP message in `data` (RFC 4271 §4.1:
+/// 16-byte marker, 2-byte length, 1-byte type). A short or inconsistent
+/// buffer stops the walk rather than panicking.
+fn message_types(data: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let mut rest = data;
+    std::iter::from_fn(move || {
+        let len = u16::from_be_bytes([*rest.get(16)?, *rest.get(17)?]) as usize;
+        let code = *rest.get(18)?;
+        rest = rest.get(len.max(19)..).unwrap_or(&[]);
+        Some(code)
+    })
 }
 
 /// A configured route under `watchdog NAME` control (ExaBGP +/- sets).
@@ -103,7 +182,35 @@ impl Peer {
             updates_received: 0,
             up_since: None,
             api_counter: 0,
+            counters: MessageCounters::default(),
+            created: now,
+            last_reset: now,
         }
+    }
+
+    /// Count the messages in `data`, about to be written on `conn`.
+    pub(crate) fn count_sent(&mut self, conn: ConnId, data: &[u8]) {
+        let c = self.counters.on(conn);
+        for code in message_types(data) {
+            c.sent.count(code);
+        }
+    }
+
+    /// (sent, received) counts of the current session (zero without one).
+    pub fn message_counts(&self) -> (MessageCounts, MessageCounts) {
+        let Some(s) = self.session.as_ref() else {
+            return Default::default();
+        };
+        let sent = self.counters.of(Some(s.conn));
+        let r = &s.received_by_type;
+        let received = MessageCounts {
+            open: r[1],
+            update: r[2],
+            notification: r[3],
+            keepalive: r[4],
+            refresh: r[5],
+        };
+        (sent, received)
     }
 
     pub fn address(&self) -> IpAddr {

@@ -7,3 +7,4 @@ mod fsm;
 mod harness;
 mod pair;
 mod props;
+mod show;
