@@ -191,7 +191,7 @@ pub(crate) fn scan(line: &str) -> (Option<Verb>, bool) {
     let mut json = false;
     let mut start = 0usize;
     loop {
-        if let Some(&first) = b.get(start) {
+        if let Some(&first) = b.get(start).filter(|_| may_start_verb(b, start)) {
             let rest = &b[start..];
             if first == b'j' && rest.starts_with(b"json") && rest.get(4).is_none_or(|&c| c == b' ')
             {
@@ -215,6 +215,56 @@ pub(crate) fn scan(line: &str) -> (Option<Verb>, bool) {
         }
     }
     (best, json)
+}
+
+/// Per first byte, a bit per possible second byte (`second & 31`) of the
+/// command names (and of `json`). Most words of a route line (`next-hop`,
+/// `as-path`, `community`, numbers) are rejected here with one table load,
+/// before the jump on the first byte and the name comparisons.
+const SECOND: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut v = 0;
+    while v < VERB_NAMES.len() {
+        let n = VERB_NAMES[v].as_bytes();
+        t[n[0] as usize] |= match n.len() {
+            1 => u32::MAX,
+            _ => 1 << (n[1] & 31),
+        };
+        v += 1;
+    }
+    t[b'j' as usize] |= 1 << (b's' & 31);
+    t
+};
+
+/// Every command name (kept in sync with [`Verb::name`] by a test).
+const VERB_NAMES: &[&str] = &[
+    "withdraw watchdog",
+    "version",
+    "teardown",
+    "silence-ack",
+    "shutdown",
+    "show neighbor",
+    "show adj-rib",
+    "restart",
+    "reset",
+    "reload",
+    "help",
+    "flush adj-rib out",
+    "enable-ack",
+    "disable-ack",
+    "crash",
+    "clear adj-rib",
+    "announce route",
+    "#",
+];
+
+/// Whether the word at `start` may begin a command name or be `json`
+/// (a filter with false positives only).
+#[inline]
+fn may_start_verb(b: &[u8], start: usize) -> bool {
+    let first = b.get(start).copied().unwrap_or(0);
+    let second = b.get(start + 1).copied().unwrap_or(0);
+    SECOND[first as usize] >> (second & 31) & 1 != 0
 }
 
 /// `rest` starts with the words `name`, followed by a space or the end.
@@ -327,4 +377,22 @@ pub(crate) fn run(verb: Verb, line: &str) -> Result<Command, CommandError> {
         | AnnounceRoute | AnnounceIpv6 | AnnounceIpv4 | AnnounceFlow | AnnounceEor
         | AnnounceAttributes | AnnounceAttribute => route::parse(verb, line)?,
     })
+}
+
+#[cfg(test)]
+mod second_byte_tests {
+    use super::*;
+
+    #[test]
+    fn second_byte_filter_admits_every_verb() {
+        for first in 0..=255u8 {
+            for &v in candidates(first) {
+                let n = v.name().as_bytes();
+                assert!(may_start_verb(n, 0), "{:?} filtered out", v.name());
+            }
+        }
+        assert!(may_start_verb(b"json", 0));
+        assert!(!may_start_verb(b"next-hop", 0));
+        assert!(!may_start_verb(b"as-path", 0));
+    }
 }
