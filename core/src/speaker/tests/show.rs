@@ -257,3 +257,77 @@ fn counters_are_zero_once_the_session_is_gone() {
     let (sent, received) = d.sp.peers()[0].message_counts();
     assert_eq!(sent.total() + received.total(), 0);
 }
+
+/// We may send add-path on ipv4 unicast (the peer receives it): ExaBGP
+/// 5.0.15 labels that `receive` (its (send, receive) pair is unpacked in the
+/// other order), as seen against a real ExaBGP peer; the peer's announced
+/// add-path and graceful-restart show as enabled.
+#[test]
+fn extensive_add_path_column_is_swapped_like_exabgp() {
+    use crate::wire::capability::Capability;
+    use crate::wire::open::Open;
+    use crate::wire::Message;
+    let mut n = neighbor();
+    n.capability.add_path = Some(AddPathMode::Send);
+    n.add_path_families = vec![Family::IPV4_UNICAST];
+    let (mut d, outs) = Driver::new(vec![n], Settings::default());
+    let (conn, _) = d.connect(&outs);
+    let open = encode(&Message::Open(Open {
+        version: 4,
+        my_as: 65000,
+        hold_time: 180,
+        bgp_id: Ipv4Addr::new(2, 2, 2, 2),
+        capabilities: vec![
+            Capability::Multiprotocol(Family::IPV4_UNICAST),
+            Capability::FourOctetAs(65000),
+            Capability::AddPath(vec![(Family::IPV4_UNICAST, AddPathMode::Receive)]),
+            Capability::GracefulRestart {
+                restart_state: false,
+                notification: false,
+                restart_time: 100,
+                families: vec![],
+            },
+        ],
+    }));
+    d.receive(conn, open);
+    d.receive(conn, keepalive());
+    let got = d.sp.show_neighbor(None, M::Extensive);
+    let find = |k: &str| got.iter().find(|l| l.starts_with(k)).cloned();
+    assert_eq!(
+        find("   add-path:").as_deref(),
+        Some("   add-path:                    enabled         enabled                ")
+    );
+    assert_eq!(
+        find("   graceful-restart:").as_deref(),
+        Some("   graceful-restart:           disabled         enabled                ")
+    );
+    assert_eq!(
+        find("   ipv4 unicast:").as_deref(),
+        Some("   ipv4 unicast:                enabled         enabled receive        ")
+    );
+    assert_eq!(
+        find("   ipv6 unicast:").as_deref(),
+        Some("   ipv6 unicast:                enabled        disabled disabled       ")
+    );
+}
+
+/// Sent messages are counted per type from the wire bytes, several
+/// messages in one buffer included; short or bogus buffers never panic.
+#[test]
+fn sent_counting_walks_whole_messages() {
+    let mut d = established();
+    let conn = d.sp.peers()[0].session().map(|s| s.conn).unwrap();
+    let before = d.sp.peers()[0].message_counts().0;
+    let mut two = keepalive().to_vec();
+    two.extend_from_slice(&keepalive());
+    let p = &mut d.sp.peers_mut()[0];
+    p.count_sent(conn, &two);
+    p.count_sent(conn, &[0xff; 18]);
+    p.count_sent(conn, &[]);
+    let mut bogus = vec![0xff; 16];
+    bogus.extend_from_slice(&[0, 0, 4]); // length 0: stop after one
+    p.count_sent(conn, &bogus);
+    let after = p.message_counts().0;
+    assert_eq!(after.keepalive, before.keepalive + 3);
+    assert_eq!(after.total(), before.total() + 3);
+}
