@@ -343,3 +343,53 @@ fn both_runtimes_reload_on_the_api_command() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// On SIGTERM every process first receives the encoder's shutdown message
+/// (text: `shutdown <pid> <ppid>`), then SIGTERM (ExaBGP §3.4): the line must not
+/// be lost behind the signal on either runtime.
+#[test]
+fn processes_read_the_shutdown_message_before_their_sigterm() {
+    let d = scratch("shutdown-msg");
+    for rt in ["mio", "std"] {
+        let seen = d.join(format!("{rt}.seen"));
+        let script = d.join(format!("{rt}.py"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/usr/bin/env python3\nimport signal, sys\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nout = open({:?}, 'a')\nfor line in sys.stdin:\n    out.write(line)\n    out.flush()\n",
+                seen.display().to_string()
+            ),
+        )
+        .unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let conf = d.join(format!("{rt}-shutdown.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "process watcher {{\n  run {};\n  encoder text;\n}}\nneighbor 127.0.0.9 {{\n  router-id 10.0.0.1;\n  local-as 65001;\n  peer-as 65002;\n  passive;\n  api {{ processes [ watcher ]; }}\n}}\n",
+                script.display()
+            ),
+        )
+        .unwrap();
+        let log = d.join(format!("{rt}-shutdown.log"));
+        let mut ox = Daemon::start(rt, &conf, free_port("127.0.0.1"), "", log, None);
+        assert!(
+            eventually(Duration::from_secs(10), || ox.log_text().contains("(pid ")),
+            "{rt}: process never started\n{}",
+            ox.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        let daemon_pid = ox.child.id();
+        assert_eq!(ox.stop(), Some(0), "{rt}");
+        let text = std::fs::read_to_string(&seen).unwrap_or_default();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("shutdown {daemon_pid} "))),
+            "{rt}: the process did not read `shutdown {daemon_pid} <ppid>`; it read {text:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

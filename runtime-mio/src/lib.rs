@@ -369,7 +369,10 @@ impl Runtime {
                 process: id,
                 signal,
             } => {
-                if let Some((p, _)) = self.processes.get(&id) {
+                if let Some((p, _)) = self.processes.get_mut(&id) {
+                    // What the core wrote before the signal (the `shutdown`
+                    // message) must reach the process first.
+                    let _ = p.flush();
                     p.signal(match signal {
                         ProcessSignal::Terminate => libc::SIGTERM,
                         ProcessSignal::Kill => libc::SIGKILL,
