@@ -162,6 +162,7 @@ pub struct NeighborConfig {
     pub domain_name: Option<String>,
     /// Default true.
     pub group_updates: bool,
+    /// Default true (ExaBGP shows it in `show neighbor`; it has no effect in 5.0).
     pub auto_flush: bool,
     /// Default true (forced true by `capability { route-refresh }`).
     pub adj_rib_out: bool,
@@ -220,7 +221,7 @@ impl NeighborConfig {
             host_name: None,
             domain_name: None,
             group_updates: true,
-            auto_flush: false,
+            auto_flush: true,
             adj_rib_out: true,
             adj_rib_in: true,
             manual_eor: false,

@@ -611,7 +611,7 @@ pub fn finish_neighbor(d: NeighborDraft) -> Result<NeighborConfig, ConfigError> 
     n.host_name = d.host_name;
     n.domain_name = d.domain_name;
     n.group_updates = d.group_updates.unwrap_or(true);
-    n.auto_flush = d.auto_flush.unwrap_or(false);
+    n.auto_flush = d.auto_flush.unwrap_or(true);
     n.adj_rib_in = d.adj_rib_in.unwrap_or(true);
     n.manual_eor = d.manual_eor.unwrap_or(false);
     n.md5_base64 = d.md5_base64 == Some(Md5Base64::True);
