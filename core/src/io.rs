@@ -64,21 +64,45 @@ pub enum Input {
         remote: SocketAddr,
     },
     /// An outgoing connection attempt failed.
-    ConnectFailed { conn: ConnId, reason: String },
+    ConnectFailed {
+        conn: ConnId,
+        reason: String,
+    },
     /// Bytes read from a connection, split anywhere.
-    Received { conn: ConnId, data: Bytes },
+    Received {
+        conn: ConnId,
+        data: Bytes,
+    },
     /// The connection is gone (EOF, reset, or after our `Output::Close`).
-    Closed { conn: ConnId, reason: String },
+    Closed {
+        conn: ConnId,
+        reason: String,
+    },
     /// A listener could not be opened.
-    ListenFailed { addr: SocketAddr, reason: String },
+    ListenFailed {
+        addr: SocketAddr,
+        reason: String,
+    },
     /// A process asked for with `Output::Spawn` is running.
-    ProcessStarted { process: ProcId, pid: u32 },
+    ProcessStarted {
+        process: ProcId,
+        pid: u32,
+    },
     /// A process could not be started.
-    ProcessSpawnFailed { process: ProcId, reason: String },
+    ProcessSpawnFailed {
+        process: ProcId,
+        reason: String,
+    },
     /// One line (without its newline) written by a process on its stdout.
-    ProcessLine { process: ProcId, line: String },
+    ProcessLine {
+        process: ProcId,
+        line: String,
+    },
     /// A process exited (`status` is None when killed by a signal).
-    ProcessExited { process: ProcId, status: Option<i32> },
+    ProcessExited {
+        process: ProcId,
+        status: Option<i32>,
+    },
     Control(Control),
 }
 
@@ -106,7 +130,11 @@ pub enum ProcessSignal {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// A neighbor's FSM changed state.
-    StateChanged { peer: IpAddr, from: String, to: String },
+    StateChanged {
+        peer: IpAddr,
+        from: String,
+        to: String,
+    },
     /// A session reached Established.
     SessionUp { peer: IpAddr },
     /// A session went down.
@@ -134,11 +162,19 @@ pub enum Output {
         options: SocketOptions,
     },
     /// Listen for incoming connections.
-    Listen { addr: SocketAddr, options: SocketOptions },
+    Listen {
+        addr: SocketAddr,
+        options: SocketOptions,
+    },
     /// Write bytes to a connection (the runtime buffers partial writes).
-    Transmit { conn: ConnId, data: Bytes },
+    Transmit {
+        conn: ConnId,
+        data: Bytes,
+    },
     /// Close a connection once its pending writes are flushed.
-    Close { conn: ConnId },
+    Close {
+        conn: ConnId,
+    },
     /// Start an API process: `argv[0]` is the program (already resolved), run in
     /// `cwd`, with the daemon's environment plus `env`.
     Spawn {
@@ -149,12 +185,20 @@ pub enum Output {
         env: Vec<(String, String)>,
     },
     /// Write to a process's stdin.
-    WriteProcess { process: ProcId, data: Bytes },
+    WriteProcess {
+        process: ProcId,
+        data: Bytes,
+    },
     /// Signal a process.
-    Kill { process: ProcId, signal: ProcessSignal },
+    Kill {
+        process: ProcId,
+        signal: ProcessSignal,
+    },
     Event(Event),
     /// Stop the daemon with this exit code once pending writes are flushed.
-    Exit { code: i32 },
+    Exit {
+        code: i32,
+    },
     /// Nothing more to do now; call back at this instant at the latest.
     Timeout(Instant),
 }
