@@ -31,12 +31,14 @@ pub struct Process {
     overflow_logged: bool,
 }
 
-pub fn spawn(
-    name: &str,
+/// The command for an API process, as ExaBGP starts it: stdin/stdout/stderr
+/// piped, `TERM=dumb`, no `exabgp_cli_pipe`, its own process group, the daemon's
+/// environment plus `env`. Shared with the std runtime.
+pub fn command(
     argv: &[String],
     cwd: Option<&str>,
     env: &[(String, String)],
-) -> io::Result<Process> {
+) -> io::Result<Command> {
     let (prog, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
@@ -56,6 +58,16 @@ pub fn spawn(
     if let Some(dir) = cwd {
         cmd.current_dir(dir);
     }
+    Ok(cmd)
+}
+
+pub fn spawn(
+    name: &str,
+    argv: &[String],
+    cwd: Option<&str>,
+    env: &[(String, String)],
+) -> io::Result<Process> {
+    let mut cmd = command(argv, cwd, env)?;
     let mut child = cmd.spawn()?;
     let stdin = child.stdin.take().map(mio::unix::pipe::Sender::from);
     let stdout = child.stdout.take().map(mio::unix::pipe::Receiver::from);

@@ -34,29 +34,37 @@ pub const HANDLED: [libc::c_int; 7] = [
     libc::SIGCHLD,
 ];
 
+/// Point the handlers at `write_fd` (the write end of a non-blocking pipe that
+/// stays open) and install them for [`HANDLED`]; ignore SIGPIPE. Shared with the
+/// std runtime, which reads the pipe from a thread.
+pub fn install_handlers(write_fd: std::os::fd::RawFd) -> io::Result<()> {
+    WRITE_FD.store(write_fd, Ordering::Relaxed);
+    for sig in HANDLED {
+        // SAFETY: installing a handler that only calls write(2).
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as *const () as usize;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+    }
+    // A helper closing its stdin must not kill us: EPIPE is handled per write.
+    // SAFETY: ignoring SIGPIPE is always sound.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    Ok(())
+}
+
 impl Signals {
     /// Install the handlers. Only one `Signals` may exist per process.
     pub fn install() -> io::Result<Signals> {
         let (sender, receiver) = mio::unix::pipe::new()?;
         use std::os::fd::AsRawFd;
-        WRITE_FD.store(sender.as_raw_fd(), Ordering::Relaxed);
-        for sig in HANDLED {
-            // SAFETY: installing a handler that only calls write(2).
-            unsafe {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = on_signal as *const () as usize;
-                sa.sa_flags = libc::SA_RESTART;
-                libc::sigemptyset(&mut sa.sa_mask);
-                if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-            }
-        }
-        // A helper closing its stdin must not kill us: EPIPE is handled per write.
-        // SAFETY: ignoring SIGPIPE is always sound.
-        unsafe {
-            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-        }
+        install_handlers(sender.as_raw_fd())?;
         Ok(Signals {
             receiver,
             _sender: sender,

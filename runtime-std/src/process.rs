@@ -8,8 +8,7 @@ use crate::Msg;
 use bytes::Bytes;
 use oxbgp_core::{Input, ProcId};
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
@@ -39,25 +38,7 @@ pub fn spawn(
     env: &[(String, String)],
     tx: &SyncSender<Msg>,
 ) -> io::Result<Process> {
-    let (prog, args) = argv
-        .split_first()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
-    let mut cmd = Command::new(prog);
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("TERM", "dumb")
-        .env_remove("exabgp_cli_pipe")
-        // Own process group, as ExaBGP (setpgrp): a ^C on our terminal is ours to
-        // relay, and the whole group can be signalled.
-        .process_group(0);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    if let Some(dir) = cwd {
-        cmd.current_dir(dir);
-    }
+    let mut cmd = oxbgp_runtime_mio::process::command(argv, cwd, env)?;
     let mut child = cmd.spawn()?;
     let queued = Arc::new(AtomicUsize::new(0));
     let mut stdin_tx = None;

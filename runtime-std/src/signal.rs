@@ -5,29 +5,12 @@
 use std::io;
 use std::sync::atomic::{AtomicI32, Ordering};
 
+/// The write end of the current installation (closed when re-installed).
 static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
 
-extern "C" fn on_signal(sig: libc::c_int) {
-    let fd = WRITE_FD.load(Ordering::Relaxed);
-    if fd >= 0 {
-        let b = sig as u8;
-        // SAFETY: write(2) is async-signal-safe; a full pipe just drops the byte.
-        unsafe {
-            libc::write(fd, &b as *const u8 as *const libc::c_void, 1);
-        }
-    }
-}
-
-/// The signals the daemon reacts to (reference §8.4), as in the mio runtime.
-pub const HANDLED: [libc::c_int; 7] = [
-    libc::SIGTERM,
-    libc::SIGINT,
-    libc::SIGHUP,
-    libc::SIGUSR1,
-    libc::SIGUSR2,
-    libc::SIGALRM,
-    libc::SIGCHLD,
-];
+/// The signals the daemon reacts to (reference §8.4): the mio runtime's set,
+/// handled by the same async-signal-safe handler.
+pub use oxbgp_runtime_mio::signal::HANDLED;
 
 /// Install the handlers and start the thread that calls `deliver` with every
 /// signal number, in arrival order. The thread ends when `deliver` returns false.
@@ -50,23 +33,7 @@ pub fn install(mut deliver: impl FnMut(libc::c_int) -> bool + Send + 'static) ->
         // SAFETY: the previous installation's write end is ours to close.
         unsafe { libc::close(old) };
     }
-    for sig in HANDLED {
-        // SAFETY: installing a handler that only calls write(2).
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as *const () as usize;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-        }
-    }
-    // A helper closing its stdin must not kill us: EPIPE is handled per write.
-    // SAFETY: ignoring SIGPIPE is always sound.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-    }
+    oxbgp_runtime_mio::signal::install_handlers(write_fd)?;
     std::thread::Builder::new()
         .name("oxbgp-signals".into())
         .spawn(move || {
