@@ -41,45 +41,11 @@ fn ipv4_destinations(api: u16) -> Option<u64> {
         .ok()
 }
 
-/// Start gobgpd passive on 127.0.0.2:<port> for oxbgp at 127.0.0.1 (iBGP 65000).
-fn start_gobgpd(dir: &Path) -> (Daemon, u16, u16) {
-    let port = free_port("127.0.0.2");
-    let api = free_port("127.0.0.1");
-    let conf = dir.join("gobgpd.toml");
-    std::fs::write(
-        &conf,
-        format!(
-            r#"[global.config]
-  as = 65000
-  router-id = "10.0.0.2"
-  port = {port}
-  local-address-list = ["127.0.0.2"]
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "127.0.0.1"
-    peer-as = 65000
-  [neighbors.transport.config]
-    passive-mode = true
-    local-address = "127.0.0.2"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-"#
-        ),
-    )
-    .unwrap();
-    let mut cmd = Command::new("gobgpd");
-    cmd.arg("-f").arg(&conf).args([
-        "--api-hosts",
-        &format!("127.0.0.1:{api}"),
-        "-p",
-        "--pprof-disable",
-    ]);
-    let d = Daemon::spawn("gobgpd", cmd, dir.join("gobgpd.log"));
-    eventually(Duration::from_secs(15), || gobgp_json(api, &["neighbor"]))
-        .unwrap_or_else(|| panic!("gobgpd API did not come up:\n{}", d.log_text()));
-    (d, port, api)
+/// gobgpd for oxbgp at 127.0.0.1, IPv4 unicast: (daemon, BGP port, API port).
+fn start_gobgpd(dir: &Path) -> (Gobgp, u16, u16) {
+    let g = Gobgp::start(dir, &["ipv4-unicast"]);
+    let (port, api) = (g.port, g.api);
+    (g, port, api)
 }
 
 fn write_script(path: &Path, text: &str) {

@@ -6,19 +6,8 @@
 mod support;
 
 use serde_json::Value;
-use std::process::Command;
 use std::time::Duration;
 use support::*;
-
-fn gobgp(api: u16, args: &[&str]) -> Option<Value> {
-    let text = output(
-        Command::new("gobgp")
-            .args(["-u", "127.0.0.1", "-p", &api.to_string()])
-            .args(args)
-            .arg("-j"),
-    )?;
-    serde_json::from_str(&text).ok()
-}
 
 fn attr(route: &Value, code: u64) -> Value {
     route["attrs"]
@@ -34,45 +23,9 @@ fn gobgp_receives_every_route_and_attribute_then_a_cease() {
         return;
     }
     let dir = scratch("gobgp");
-    let port = free_port("127.0.0.2");
-    let api = free_port("127.0.0.1");
-    let gconf = dir.join("gobgpd.toml");
-    std::fs::write(
-        &gconf,
-        format!(
-            r#"[global.config]
-  as = 65000
-  router-id = "10.0.0.2"
-  port = {port}
-  local-address-list = ["127.0.0.2"]
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "127.0.0.1"
-    peer-as = 65000
-  [neighbors.transport.config]
-    passive-mode = true
-    local-address = "127.0.0.2"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv6-unicast"
-"#
-        ),
-    )
-    .unwrap();
-    let mut cmd = Command::new("gobgpd");
-    cmd.arg("-f").arg(&gconf).args([
-        "--api-hosts",
-        &format!("127.0.0.1:{api}"),
-        "-p",
-        "--pprof-disable",
-    ]);
-    let gobgpd = Daemon::spawn("gobgpd", cmd, dir.join("gobgpd.log"));
-    eventually(Duration::from_secs(15), || gobgp(api, &["neighbor"]))
-        .unwrap_or_else(|| panic!("gobgpd API did not come up:\n{}", gobgpd.log_text()));
+    let g = Gobgp::start(&dir, &["ipv4-unicast", "ipv6-unicast"]);
+    let port = g.port;
+    let gobgpd = &g.daemon;
 
     let conf = dir.join("oxbgp.conf");
     std::fs::write(&conf, oxbgp_config("127.0.0.2")).unwrap();
@@ -80,7 +33,7 @@ fn gobgp_receives_every_route_and_attribute_then_a_cease() {
 
     // IPv4: both routes present with every attribute.
     let v4 = eventually(Duration::from_secs(30), || {
-        let rib = gobgp(api, &["global", "rib", "-a", "ipv4"])?;
+        let rib = g.json(&["global", "rib", "-a", "ipv4"])?;
         (rib.get("10.1.0.0/24").is_some() && rib.get("10.2.0.0/16").is_some()).then_some(rib)
     })
     .unwrap_or_else(|| {
@@ -117,7 +70,7 @@ fn gobgp_receives_every_route_and_attribute_then_a_cease() {
 
     // IPv6 over the IPv4 session (MP_REACH_NLRI).
     let v6 = eventually(Duration::from_secs(10), || {
-        let rib = gobgp(api, &["global", "rib", "-a", "ipv6"])?;
+        let rib = g.json(&["global", "rib", "-a", "ipv6"])?;
         rib.get("2001:db8:1::/48").is_some().then_some(rib)
     })
     .expect("IPv6 route in GoBGP");
@@ -141,21 +94,21 @@ fn gobgp_receives_every_route_and_attribute_then_a_cease() {
     let code = ox.wait_exit(Duration::from_secs(10));
     assert_eq!(code, Some(0), "oxbgp exit status\n{}", ox.log_text());
     let n = eventually(Duration::from_secs(10), || {
-        let n = gobgp(api, &["neighbor"])?;
+        let n = g.json(&["neighbor"])?;
         let st = &n[0]["state"];
         (st["session_state"] != 6 && st["messages"]["received"]["notification"] == 1).then_some(n)
     });
     assert!(
         n.is_some(),
         "GoBGP did not see a NOTIFICATION and a session down: {:?}",
-        gobgp(api, &["neighbor"])
+        g.json(&["neighbor"])
     );
     // The withdrawal is implicit: GoBGP drops the routes of a peer that went down.
-    let rib = gobgp(api, &["global", "rib", "-a", "ipv4"]).unwrap_or_default();
+    let rib = g.json(&["global", "rib", "-a", "ipv4"]).unwrap_or_default();
     assert!(
         rib.get("10.1.0.0/24").is_none(),
         "routes gone after the session ended: {rib}"
     );
-    drop(gobgpd);
+    drop(g);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -208,3 +208,75 @@ pub fn start_oxbgp(dir: &Path, conf: &Path, port: u16) -> Daemon {
 pub fn sock(ip: &str, port: u16) -> SocketAddr {
     format!("{ip}:{port}").parse().unwrap()
 }
+
+/// A GoBGP daemon for the interop tests: passive on 127.0.0.2:`port`, iBGP AS
+/// 65000 with oxbgp at 127.0.0.1, gRPC API on 127.0.0.1:`api`.
+pub struct Gobgp {
+    pub daemon: Daemon,
+    pub port: u16,
+    pub api: u16,
+}
+
+impl Gobgp {
+    /// Start gobgpd with the given afi-safis (e.g. `["ipv4-unicast"]`) and wait
+    /// until its API answers.
+    pub fn start(dir: &Path, afi_safis: &[&str]) -> Gobgp {
+        let port = free_port("127.0.0.2");
+        let api = free_port("127.0.0.1");
+        let mut families = String::new();
+        for f in afi_safis {
+            families.push_str(&format!(
+                "  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"{f}\"\n"
+            ));
+        }
+        let conf = dir.join("gobgpd.toml");
+        std::fs::write(
+            &conf,
+            format!(
+                r#"[global.config]
+  as = 65000
+  router-id = "10.0.0.2"
+  port = {port}
+  local-address-list = ["127.0.0.2"]
+
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "127.0.0.1"
+    peer-as = 65000
+  [neighbors.transport.config]
+    passive-mode = true
+    local-address = "127.0.0.2"
+{families}"#
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new("gobgpd");
+        cmd.arg("-f").arg(&conf).args([
+            "--api-hosts",
+            &format!("127.0.0.1:{api}"),
+            "-p",
+            "--pprof-disable",
+        ]);
+        let daemon = Daemon::spawn("gobgpd", cmd, dir.join("gobgpd.log"));
+        let g = Gobgp { daemon, port, api };
+        eventually(Duration::from_secs(15), || g.json(&["neighbor"]))
+            .unwrap_or_else(|| panic!("gobgpd API did not come up:\n{}", g.daemon.log_text()));
+        g
+    }
+
+    /// `gobgp ARGS` against this daemon: stdout on success.
+    pub fn raw(&self, args: &[&str]) -> Option<String> {
+        output(
+            Command::new("gobgp")
+                .args(["-u", "127.0.0.1", "-p", &self.api.to_string()])
+                .args(args),
+        )
+    }
+
+    /// `gobgp ARGS -j`, parsed.
+    pub fn json(&self, args: &[&str]) -> Option<serde_json::Value> {
+        let mut a = args.to_vec();
+        a.push("-j");
+        serde_json::from_str(&self.raw(&a)?).ok()
+    }
+}
