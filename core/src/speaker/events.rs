@@ -260,7 +260,7 @@ pub fn render(
         Encoder::Json => {
             *counter += 1;
             let env = Envelope {
-                time: id.epoch_at_origin + now.as_nanos() as f64 / 1e9,
+                time: id.wall_time(now),
                 host: &id.host,
                 pid: id.pid,
                 ppid: id.ppid,

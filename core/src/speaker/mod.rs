@@ -369,7 +369,7 @@ impl Speaker {
 
     /// Wall-clock seconds now (for the respawn bucket).
     fn wall_secs(&self, now: Instant) -> u64 {
-        let t = self.procs.identity.epoch_at_origin + now.as_nanos() as f64 / 1e9;
+        let t = self.procs.identity.wall_time(now);
         if t > 0.0 {
             t as u64
         } else {
@@ -1031,7 +1031,7 @@ impl Speaker {
             self.process(i, now, ev);
         }
         // Processes: shutdown message, SIGTERM, SIGKILL after the grace period.
-        if self.procs.begin_shutdown(&mut self.outputs) {
+        if self.procs.begin_shutdown(now, &mut self.outputs) {
             self.exit_after = Some((now + process::KILL_GRACE, 0));
         } else {
             self.exit(0);

@@ -14,6 +14,7 @@
 
 use crate::config::{Config, Encoder, ProcessConfig};
 use crate::io::{Output, ProcId, ProcessSignal};
+use crate::time::Instant;
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -36,6 +37,13 @@ pub struct DaemonIdentity {
     pub ppid: u32,
     pub host: String,
     pub epoch_at_origin: f64,
+}
+
+impl DaemonIdentity {
+    /// Wall-clock seconds since the epoch at the core's instant `now`.
+    pub fn wall_time(&self, now: Instant) -> f64 {
+        self.epoch_at_origin + now.as_nanos() as f64 / 1e9
+    }
 }
 
 /// One `process` section instance.
@@ -257,8 +265,9 @@ impl Processes {
 
     /// Shutdown: the encoder's shutdown message then SIGTERM to every running
     /// process. Returns whether any process is still running.
-    pub fn begin_shutdown(&mut self, out: &mut VecDeque<Output>) -> bool {
+    pub fn begin_shutdown(&mut self, now: Instant, out: &mut VecDeque<Output>) -> bool {
         let id = &self.identity;
+        let time = id.wall_time(now);
         for (i, p) in self.list.iter().enumerate() {
             if !p.running {
                 continue;
@@ -268,7 +277,7 @@ impl Processes {
                 Encoder::Text => crate::api::text::shutdown(id.pid, id.ppid),
                 Encoder::Json => {
                     let env = crate::api::json::Envelope {
-                        time: id.epoch_at_origin,
+                        time,
                         host: &id.host,
                         pid: id.pid,
                         ppid: id.ppid,
