@@ -1,7 +1,8 @@
 //! The BGP wire codec: message framing, OPEN and capabilities, UPDATE with path
 //! attributes and NLRI, NOTIFICATION, KEEPALIVE, ROUTE-REFRESH.
 //!
-//! Decoding uses nom over borrowed slices and never panics on arbitrary input:
+//! Decoding works on borrowed slices (hand-written bounds-checked readers; nom
+//! for OPEN and AS_PATH) and never panics on arbitrary input:
 //! every failure is a [`DecodeError`] that says which NOTIFICATION (code, subcode,
 //! data) RFC 4271 §6 / RFC 7606 asks for. Encoding appends to a `bytes::BytesMut`.
 //! Session-dependent details (4-octet AS, ADD-PATH, maximum message size) come
