@@ -6,6 +6,7 @@
 //! core's [`Output`]s, and sleeps until the core's next deadline.
 
 pub mod process;
+pub mod record;
 pub mod signal;
 pub mod socket;
 
@@ -63,7 +64,7 @@ pub struct Runtime {
     exit_code: Option<i32>,
     reloader: Option<Reloader>,
     /// `oxbgp --record`: every input fed to the core (see `oxbgp_core::record`).
-    record: Option<(oxbgp_core::record::Recorder, Box<dyn Write>)>,
+    record: Option<record::RecordSink>,
 }
 
 impl Runtime {
@@ -198,13 +199,8 @@ impl Runtime {
         loop {
             while let Some(input) = self.inputs.pop_front() {
                 let now = self.now();
-                if let Some((rec, sink)) = self.record.as_mut() {
-                    let more = !self.inputs.is_empty();
-                    if let Err(e) = sink.write_all(rec.input(now, &input, more).as_bytes()) {
-                        log::error!("recording stopped: {e}");
-                        self.record = None;
-                    }
-                }
+                let more = !self.inputs.is_empty();
+                record::input(&mut self.record, now, &input, more);
                 self.speaker.handle_input(now, input);
             }
             let deadline = loop {
@@ -222,9 +218,7 @@ impl Runtime {
                         }
                     }
                 }
-                if let Some((_, sink)) = self.record.as_mut() {
-                    let _ = sink.flush();
-                }
+                record::flush(&mut self.record);
                 return deadline;
             }
         }
@@ -800,7 +794,7 @@ pub fn run_recorded(
     config: Config,
     settings: Settings,
     reloader: Option<Reloader>,
-    record: Option<(oxbgp_core::record::Recorder, Box<dyn Write>)>,
+    record: Option<record::RecordSink>,
 ) -> io::Result<i32> {
     let rt = Runtime::new(config, settings, reloader)?;
     match record {

@@ -19,7 +19,6 @@ pub mod signal;
 use bytes::Bytes;
 use oxbgp_core::config::Config;
 use oxbgp_core::io::{Control, Event, ProcessSignal};
-use oxbgp_core::record::Recorder;
 use oxbgp_core::speaker::DaemonIdentity;
 use oxbgp_core::{ConnId, Input, Instant, Output, ProcId, Settings, Speaker};
 use std::collections::{BTreeMap, VecDeque};
@@ -37,9 +36,8 @@ pub const NAME: &str = "std";
 /// runtime's, so the CLI passes the same closure to either).
 pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
 
-/// Where a recording goes (`oxbgp --record FILE`): the recorder (which may carry
-/// the configuration's sources) and the sink its lines are written to.
-pub type RecordSink = (Recorder, Box<dyn Write>);
+/// Where a recording goes (`oxbgp --record FILE`): shared with the mio runtime.
+pub use oxbgp_runtime_mio::record::RecordSink;
 
 /// How long pending writes may take to drain once the core asked to exit.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
@@ -221,13 +219,8 @@ impl Runtime {
         loop {
             while let Some(input) = self.inputs.pop_front() {
                 let now = self.now();
-                if let Some((rec, sink)) = self.record.as_mut() {
-                    let more = !self.inputs.is_empty();
-                    if let Err(e) = sink.write_all(rec.input(now, &input, more).as_bytes()) {
-                        log::error!("recording stopped: {e}");
-                        self.record = None;
-                    }
-                }
+                let more = !self.inputs.is_empty();
+                oxbgp_runtime_mio::record::input(&mut self.record, now, &input, more);
                 self.speaker.handle_input(now, input);
             }
             let deadline = loop {
@@ -237,9 +230,7 @@ impl Runtime {
                 }
             };
             if self.inputs.is_empty() {
-                if let Some((_, sink)) = self.record.as_mut() {
-                    let _ = sink.flush();
-                }
+                oxbgp_runtime_mio::record::flush(&mut self.record);
                 return deadline;
             }
         }

@@ -2,6 +2,7 @@
 //! signals, no clock asserts.
 
 use super::*;
+use oxbgp_core::record::Recorder;
 use std::sync::Mutex;
 
 /// A recording sink the test can read back.
