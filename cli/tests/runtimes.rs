@@ -236,26 +236,34 @@ fn normalised(log: &str, pid: &str) -> Vec<String> {
         .collect()
 }
 
-fn process_run(runtime: &str, d: &Path) -> (Option<i32>, Vec<String>, u32) {
-    let script = d.join("helper.sh");
+/// Write an executable helper program.
+fn executable(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A configuration with one text-encoder process `name` running `program`
+/// (plus `extra` statements), bound to a passive neighbor that never connects.
+fn one_process_config(path: &Path, name: &str, program: &Path, extra: &str) {
     std::fs::write(
-        &script,
-        "#!/bin/sh\necho 'hello on stderr' >&2\necho 'announce route 10.77.0.0/24 next-hop 127.0.0.1'\nexec sleep 1000\n",
-    )
-    .unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let conf = d.join(format!("{runtime}.conf"));
-    std::fs::write(
-        &conf,
+        path,
         format!(
-            "process helper {{\n  run {};\n  encoder text;\n}}\nneighbor 127.0.0.9 {{\n  router-id 10.0.0.1;\n  local-as 65001;\n  peer-as 65002;\n  passive;\n  api {{ processes [ helper ]; }}\n}}\n",
-            script.display()
+            "process {name} {{\n  run {};\n  encoder text;\n{extra}}}\nneighbor 127.0.0.9 {{\n  router-id 10.0.0.1;\n  local-as 65001;\n  peer-as 65002;\n  passive;\n  api {{ processes [ {name} ]; }}\n}}\n",
+            program.display()
         ),
     )
     .unwrap();
+}
+
+fn process_run(runtime: &str, d: &Path) -> (Option<i32>, Vec<String>, u32) {
+    let script = d.join("helper.sh");
+    executable(
+        &script,
+        "#!/bin/sh\necho 'hello on stderr' >&2\necho 'announce route 10.77.0.0/24 next-hop 127.0.0.1'\nexec sleep 1000\n",
+    );
+    let conf = d.join(format!("{runtime}.conf"));
+    one_process_config(&conf, "helper", &script, "");
     let log = d.join(format!("{runtime}.log"));
     let mut ox = Daemon::start(runtime, &conf, free_port("127.0.0.1"), "", log, None);
     assert!(
@@ -315,21 +323,10 @@ fn both_runtimes_run_a_process_alike_and_leave_no_child_behind() {
 fn both_runtimes_reload_on_the_api_command() {
     let d = scratch("api-reload");
     let script = d.join("reload.sh");
-    std::fs::write(&script, "#!/bin/sh\necho reload\nexec sleep 1000\n").unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    executable(&script, "#!/bin/sh\necho reload\nexec sleep 1000\n");
     for rt in ["mio", "std"] {
         let conf = d.join(format!("{rt}.conf"));
-        std::fs::write(
-            &conf,
-            format!(
-                "process reloader {{\n  run {};\n  encoder text;\n  respawn false;\n}}\nneighbor 127.0.0.9 {{\n  router-id 10.0.0.1;\n  local-as 65001;\n  peer-as 65002;\n  passive;\n  api {{ processes [ reloader ]; }}\n}}\n",
-                script.display()
-            ),
-        )
-        .unwrap();
+        one_process_config(&conf, "reloader", &script, "  respawn false;\n");
         let log = d.join(format!("{rt}-reload.log"));
         let mut ox = Daemon::start(rt, &conf, free_port("127.0.0.1"), "", log, None);
         assert!(
@@ -353,27 +350,15 @@ fn processes_read_the_shutdown_message_before_their_sigterm() {
     for rt in ["mio", "std"] {
         let seen = d.join(format!("{rt}.seen"));
         let script = d.join(format!("{rt}.py"));
-        std::fs::write(
+        executable(
             &script,
-            format!(
+            &format!(
                 "#!/usr/bin/env python3\nimport signal, sys\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nout = open({:?}, 'a')\nfor line in sys.stdin:\n    out.write(line)\n    out.flush()\n",
                 seen.display().to_string()
             ),
-        )
-        .unwrap();
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        );
         let conf = d.join(format!("{rt}-shutdown.conf"));
-        std::fs::write(
-            &conf,
-            format!(
-                "process watcher {{\n  run {};\n  encoder text;\n}}\nneighbor 127.0.0.9 {{\n  router-id 10.0.0.1;\n  local-as 65001;\n  peer-as 65002;\n  passive;\n  api {{ processes [ watcher ]; }}\n}}\n",
-                script.display()
-            ),
-        )
-        .unwrap();
+        one_process_config(&conf, "watcher", &script, "");
         let log = d.join(format!("{rt}-shutdown.log"));
         let mut ox = Daemon::start(rt, &conf, free_port("127.0.0.1"), "", log, None);
         assert!(
