@@ -556,22 +556,13 @@ impl RouteAttrs {
     /// The family a `route` statement selects (reference §1.7): `rd` →
     /// mpls-vpn, `label` → nlri-mpls, IPv4 multicast address → multicast.
     pub fn route_family(&self, prefix: &Prefix) -> Family {
-        let afi = if prefix.is_ipv4() {
-            Afi::IPV4
-        } else {
-            Afi::IPV6
-        };
-        let safi = if self.rd.is_some() {
-            Safi::MPLS_VPN
+        if self.rd.is_some() {
+            Family::new(plain_route_family(prefix).afi, Safi::MPLS_VPN)
         } else if self.labels.is_some() {
-            Safi::MPLS
-        } else if matches!(prefix, Prefix::V4 { addr, .. } if (0xE000_0000..=0xEFFF_FFFF).contains(addr))
-        {
-            Safi::MULTICAST
+            Family::new(plain_route_family(prefix).afi, Safi::MPLS)
         } else {
-            Safi::UNICAST
-        };
-        Family::new(afi, safi)
+            plain_route_family(prefix)
+        }
     }
 
     /// Turn the attributes and one prefix into routes (several with `split`).
@@ -653,6 +644,19 @@ impl RouteAttrs {
             watchdog,
             withdrawn: self.withdraw,
         }
+    }
+}
+
+/// The family of a `route` without route distinguisher or label: the
+/// prefix's AFI, multicast SAFI for IPv4 class D prefixes (ExaBGP's rule),
+/// unicast otherwise.
+pub fn plain_route_family(prefix: &Prefix) -> Family {
+    match *prefix {
+        Prefix::V4 { addr, .. } if (0xE000_0000..=0xEFFF_FFFF).contains(&addr) => {
+            Family::new(Afi::IPV4, Safi::MULTICAST)
+        }
+        Prefix::V4 { .. } => Family::new(Afi::IPV4, Safi::UNICAST),
+        Prefix::V6 { .. } => Family::new(Afi::IPV6, Safi::UNICAST),
     }
 }
 

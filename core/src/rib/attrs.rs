@@ -58,6 +58,27 @@ impl AttrTable {
         id
     }
 
+    /// [`Self::intern`] for a set shared with its producer (the API's parse
+    /// cache): the same allocation as the last set is recognised by pointer,
+    /// and a new set is stored without copying it.
+    pub fn intern_shared(&mut self, a: &Arc<RouteAttributes>) -> AttrId {
+        if let Some(last) = self.last {
+            let held = &self.sets[last.0 as usize];
+            if Arc::ptr_eq(held, a) || **held == **a {
+                return last;
+            }
+        }
+        if let Some(id) = self.index.get(&**a) {
+            self.last = Some(*id);
+            return *id;
+        }
+        let id = AttrId(self.sets.len() as u32);
+        self.sets.push(a.clone());
+        self.index.insert(a.clone(), id);
+        self.last = Some(id);
+        id
+    }
+
     pub fn get(&self, id: AttrId) -> &RouteAttributes {
         &self.sets[id.0 as usize]
     }

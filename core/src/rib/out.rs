@@ -22,6 +22,7 @@ use crate::wire::nlri::{Label, Nlri, Prefix};
 use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
 
 /// A route's identity without its family: the NLRI with labels removed.
 /// Plain prefixes (almost every route) are stored inline.
@@ -442,6 +443,23 @@ impl AdjRibOut {
     pub fn announce(&mut self, family: Family, nlri: Nlri, attrs: RouteAttributes) -> bool {
         let attr = self.attrs.intern(attrs);
         self.announce_id(family, nlri, attr)
+    }
+
+    /// [`Self::announce`] with a shared attribute set ([`AttrTable::intern_shared`]).
+    pub fn announce_shared(
+        &mut self,
+        family: Family,
+        nlri: Nlri,
+        attrs: &Arc<RouteAttributes>,
+    ) -> bool {
+        let attr = self.attrs.intern_shared(attrs);
+        self.announce_id(family, nlri, attr)
+    }
+
+    /// [`Self::withdraw_with_attributes`] with a shared attribute set.
+    pub fn withdraw_shared(&mut self, family: Family, nlri: Nlri, attrs: &Arc<RouteAttributes>) {
+        let attr = self.attrs.intern_shared(attrs);
+        self.withdraw_inner(family, nlri, Some(attr))
     }
 
     /// [`Self::announce`] with an attribute set interned by [`Self::intern`].

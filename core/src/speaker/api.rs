@@ -9,6 +9,7 @@
 //! what earlier commands queued, so nothing overtakes them.
 
 use super::{canonical, encode_message, Speaker};
+use crate::api::command::route_cache::CachedRoute;
 use crate::api::command::{self, reactor, Action, Command, Direction, Selector};
 use crate::config::NextHop;
 use crate::fsm::State;
@@ -29,8 +30,15 @@ impl Speaker {
         if self.shutting_down {
             return;
         }
+        if let Some(hit) = self.route_cache.lookup(line) {
+            let ok = self.change_cached(from, hit);
+            return self.answer(from, ok);
+        }
         let cmd = match command::parse(line) {
-            Ok(c) => c,
+            Ok(c) => {
+                self.route_cache.learn(line, &c);
+                c
+            }
             Err(e) => {
                 if e.kind == command::ErrorKind::Empty {
                     return;
@@ -108,6 +116,40 @@ impl Speaker {
         }
         for r in routes {
             apply(&mut self.peers[last], r, announce);
+        }
+        self.rib_dirty = true;
+        true
+    }
+
+    /// [`Self::change`] for a line the parse cache recognised: one route
+    /// whose attribute set is shared with the cache (interned by pointer).
+    fn change_cached(&mut self, from: Option<ProcId>, hit: CachedRoute) -> bool {
+        let CachedRoute {
+            action,
+            selector,
+            family,
+            nlri,
+            attrs,
+        } = hit;
+        let peers = self.selected(from, &selector);
+        if peers.is_empty() {
+            log::warn!("no neighbor matching the command");
+            return false;
+        }
+        for i in peers {
+            let p = &mut self.peers[i];
+            if !family_configured(p, family) {
+                continue;
+            }
+            match action {
+                Action::Announce => {
+                    p.rib.announce_shared(family, nlri.clone(), &attrs);
+                }
+                Action::Withdraw if attrs.attributes.is_empty() => {
+                    p.rib.withdraw(family, nlri.clone())
+                }
+                Action::Withdraw => p.rib.withdraw_shared(family, nlri.clone(), &attrs),
+            }
         }
         self.rib_dirty = true;
         true
@@ -689,14 +731,21 @@ fn neighbor_name(c: &crate::config::NeighborConfig) -> String {
     )
 }
 
-/// One route change on one peer's Adj-RIB-Out.
-fn apply(p: &mut super::Peer, r: RibRoute, announce: bool) {
-    if !p.config.families.contains(&r.family) {
+/// Whether `p` carries `family`; logs the refusal when not.
+fn family_configured(p: &super::Peer, family: Family) -> bool {
+    let ok = p.config.families.contains(&family);
+    if !ok {
         log::error!(
-            "the route family ({}) is not configured on neighbor {}",
-            r.family,
+            "the route family ({family}) is not configured on neighbor {}",
             p.address()
         );
+    }
+    ok
+}
+
+/// One route change on one peer's Adj-RIB-Out.
+fn apply(p: &mut super::Peer, r: RibRoute, announce: bool) {
+    if !family_configured(p, r.family) {
         return;
     }
     if announce {

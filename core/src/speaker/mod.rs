@@ -66,6 +66,8 @@ pub struct Speaker {
     /// at the next [`Speaker::poll_output`], so that every command read in one
     /// cycle is merged (FORMAT.md §8.2).
     rib_dirty: bool,
+    /// One-route API lines parsed before, by the words around the prefix.
+    route_cache: crate::api::command::route_cache::RouteLineCache,
 }
 
 fn encode_message(m: &Message) -> Bytes {
@@ -162,6 +164,7 @@ impl Speaker {
             procs: process::Processes::default(),
             exit_after: None,
             rib_dirty: false,
+            route_cache: Default::default(),
         };
         s.procs.respawn_limit = s.settings.api_respawn_limit;
         s.procs.respawn_enabled = s.settings.api_respawn;

@@ -22,6 +22,7 @@ pub mod operational;
 pub mod reactor;
 mod rib;
 mod route;
+pub mod route_cache;
 pub mod selector;
 mod show;
 
