@@ -59,6 +59,8 @@ pub struct Runtime {
     processes: HashMap<ProcId, (process::Process, [Token; 3])>,
     /// Processes written to since the last flush (flushed once per loop turn).
     unflushed: Vec<ProcId>,
+    /// Process stdouts whose read budget ran out: read again next turn.
+    read_again: Vec<Token>,
     signals: signal::Signals,
     inputs: VecDeque<Input>,
     exit_code: Option<i32>,
@@ -101,6 +103,7 @@ impl Runtime {
             next_incoming: ConnId::INCOMING_BASE,
             processes: HashMap::new(),
             unflushed: Vec::new(),
+            read_again: Vec::new(),
             signals,
             inputs: VecDeque::new(),
             exit_code: None,
@@ -162,7 +165,10 @@ impl Runtime {
                 return Ok(code);
             }
             let now = self.now();
-            let timeout = if deadline == Instant::NEVER {
+            let timeout = if !self.read_again.is_empty() {
+                // A process had more to read than one turn's budget.
+                Some(Duration::ZERO)
+            } else if deadline == Instant::NEVER {
                 None
             } else {
                 // Round up to the next millisecond: epoll counts in ms and an early
@@ -175,6 +181,7 @@ impl Runtime {
                     return Err(e);
                 }
             }
+            let again = std::mem::take(&mut self.read_again);
             for ev in events.iter() {
                 self.dispatch(
                     ev.token(),
@@ -182,6 +189,11 @@ impl Runtime {
                     ev.is_writable(),
                     ev.is_error(),
                 );
+            }
+            for token in again {
+                if !events.iter().any(|ev| ev.token() == token) {
+                    self.dispatch(token, true, false, false);
+                }
             }
             if self.inputs.is_empty() {
                 self.inputs.push_back(Input::Tick);
@@ -197,8 +209,9 @@ impl Runtime {
     /// how ExaBGP merges changes that cancel out (FORMAT.md §8.2).
     fn drain(&mut self) -> Instant {
         loop {
+            // One clock read per batch: the inputs arrived in the same turn.
+            let now = self.now();
             while let Some(input) = self.inputs.pop_front() {
-                let now = self.now();
                 let more = !self.inputs.is_empty();
                 record::input(&mut self.record, now, &input, more);
                 self.speaker.handle_input(now, input);
@@ -409,10 +422,13 @@ impl Runtime {
                 let Some((p, _)) = self.processes.get_mut(&id) else {
                     return;
                 };
-                let r = p.read_stdout();
+                let r = p.read_stdout(process::READ_BUDGET);
                 for line in r.lines {
                     self.inputs
                         .push_back(Input::ProcessLine { process: id, line });
+                }
+                if r.more {
+                    self.read_again.push(token);
                 }
                 if r.too_long {
                     log::error!("process {}: line longer than 1 MiB, stopping it", p.name);
@@ -488,7 +504,7 @@ impl Runtime {
         for (id, code) in gone {
             if let Some((mut p, tokens)) = self.processes.remove(&id) {
                 // Forward what is still in the pipes before reporting the exit.
-                let r = p.read_stdout();
+                let r = p.read_stdout(usize::MAX);
                 for line in r.lines {
                     self.inputs
                         .push_back(Input::ProcessLine { process: id, line });

@@ -21,8 +21,8 @@ pub struct Process {
     pub stdin: Option<mio::unix::pipe::Sender>,
     pub stdout: Option<mio::unix::pipe::Receiver>,
     pub stderr: Option<mio::unix::pipe::Receiver>,
-    out_partial: Vec<u8>,
-    err_partial: Vec<u8>,
+    out_lines: LineSplitter,
+    err_lines: LineSplitter,
     queue: VecDeque<Bytes>,
     /// Small writes (acks, event lines) coalesced until the next flush, so a burst
     /// of `done` answers costs one write(2), not one each.
@@ -84,8 +84,8 @@ pub fn spawn(
         stdin,
         stdout,
         stderr,
-        out_partial: Vec::new(),
-        err_partial: Vec::new(),
+        out_lines: LineSplitter::default(),
+        err_lines: LineSplitter::default(),
         queue: VecDeque::new(),
         tail: BytesMut::new(),
         queued: 0,
@@ -98,35 +98,92 @@ pub struct ReadResult {
     pub lines: Vec<String>,
     pub eof: bool,
     pub too_long: bool,
+    /// The read budget ran out before the pipe was empty: read again on the
+    /// next turn (edge-triggered readiness will not say so).
+    pub more: bool,
 }
 
-fn read_lines(pipe: &mut mio::unix::pipe::Receiver, partial: &mut Vec<u8>) -> ReadResult {
+/// Bytes read from one process per loop turn. A feeder that writes faster
+/// than we parse would otherwise be read to the end before any of its routes
+/// is sent (every line held in memory at once); with a budget, reading,
+/// parsing and sending UPDATEs alternate. Small bursts (the corpus's command
+/// groups, FORMAT.md §8.2) still arrive in one turn.
+pub const READ_BUDGET: usize = 256 * 1024;
+
+/// Splits a byte stream into lines: newline removed, trailing blanks trimmed,
+/// invalid UTF-8 replaced. Shared by both runtimes.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    /// Append the lines `chunk` completes to `out`. Returns true when the
+    /// unfinished line grew past [`MAX_LINE`] (it is dropped).
+    pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<String>) -> bool {
+        while let Some(i) = chunk.iter().position(|b| *b == b'\n') {
+            if self.partial.is_empty() {
+                out.push(line_text(&chunk[..i]));
+            } else {
+                self.partial.extend_from_slice(&chunk[..i]);
+                out.push(line_text(&self.partial));
+                self.partial.clear();
+            }
+            chunk = &chunk[i + 1..];
+        }
+        self.partial.extend_from_slice(chunk);
+        if self.partial.len() > MAX_LINE {
+            self.partial.clear();
+            return true;
+        }
+        false
+    }
+
+    /// The unterminated last line at end of file, if any.
+    pub fn finish(&mut self) -> Option<String> {
+        if self.partial.is_empty() {
+            return None;
+        }
+        let line = line_text(&self.partial);
+        self.partial.clear();
+        Some(line)
+    }
+}
+
+fn line_text(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.trim_end().to_string(),
+        Err(_) => String::from_utf8_lossy(b).trim_end().to_string(),
+    }
+}
+
+/// Read what `pipe` holds, up to `budget` bytes, into lines.
+fn read_lines(
+    pipe: &mut mio::unix::pipe::Receiver,
+    splitter: &mut LineSplitter,
+    budget: usize,
+) -> ReadResult {
     let mut res = ReadResult {
         lines: Vec::new(),
         eof: false,
         too_long: false,
+        more: false,
     };
     let mut buf = [0u8; 16384];
+    let mut read = 0;
     loop {
+        if read >= budget {
+            res.more = true;
+            break;
+        }
         match pipe.read(&mut buf) {
             Ok(0) => {
                 res.eof = true;
                 break;
             }
             Ok(n) => {
-                let mut chunk = &buf[..n];
-                while let Some(i) = chunk.iter().position(|b| *b == b'\n') {
-                    partial.extend_from_slice(&chunk[..i]);
-                    let line = String::from_utf8_lossy(partial).trim_end().to_string();
-                    res.lines.push(line);
-                    partial.clear();
-                    chunk = &chunk[i + 1..];
-                }
-                partial.extend_from_slice(chunk);
-                if partial.len() > MAX_LINE {
-                    res.too_long = true;
-                    partial.clear();
-                }
+                read += n;
+                res.too_long |= splitter.feed(&buf[..n], &mut res.lines);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -136,33 +193,34 @@ fn read_lines(pipe: &mut mio::unix::pipe::Receiver, partial: &mut Vec<u8>) -> Re
             }
         }
     }
-    if res.eof && !partial.is_empty() {
-        res.lines
-            .push(String::from_utf8_lossy(partial).trim_end().to_string());
-        partial.clear();
+    if res.eof {
+        res.lines.extend(splitter.finish());
     }
     res
 }
 
 impl Process {
-    pub fn read_stdout(&mut self) -> ReadResult {
+    /// Lines from stdout, at most `budget` bytes of them.
+    pub fn read_stdout(&mut self, budget: usize) -> ReadResult {
         match self.stdout.as_mut() {
-            Some(p) => read_lines(p, &mut self.out_partial),
+            Some(p) => read_lines(p, &mut self.out_lines, budget),
             None => ReadResult {
                 lines: Vec::new(),
                 eof: true,
                 too_long: false,
+                more: false,
             },
         }
     }
 
     pub fn read_stderr(&mut self) -> ReadResult {
         match self.stderr.as_mut() {
-            Some(p) => read_lines(p, &mut self.err_partial),
+            Some(p) => read_lines(p, &mut self.err_lines, usize::MAX),
             None => ReadResult {
                 lines: Vec::new(),
                 eof: true,
                 too_long: false,
+                more: false,
             },
         }
     }

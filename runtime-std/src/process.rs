@@ -7,6 +7,7 @@
 use crate::Msg;
 use bytes::Bytes;
 use oxbgp_core::{Input, ProcId};
+use oxbgp_runtime_mio::process::LineSplitter;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,10 +15,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// Bytes we keep queued for one process before dropping output for it (as mio).
-pub const MAX_QUEUED: usize = 64 * 1024 * 1024;
-/// A partial line longer than this stops the process (as ExaBGP: 1 MiB).
-pub const MAX_LINE: usize = 1024 * 1024;
+pub use oxbgp_runtime_mio::process::{MAX_LINE, MAX_QUEUED};
 
 pub struct Process {
     pub name: String,
@@ -112,8 +110,15 @@ fn write_stdin(
 /// Split stdout into lines (newline removed, trailing blanks trimmed, as mio).
 fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg>) {
     let mut r = stdout;
-    let mut partial: Vec<u8> = Vec::new();
+    let mut splitter = LineSplitter::default();
     let mut buf = vec![0u8; 16384];
+    let mut lines = Vec::new();
+    let as_inputs = |lines: &mut Vec<String>| -> Vec<Input> {
+        lines
+            .drain(..)
+            .map(|line| Input::ProcessLine { process: id, line })
+            .collect()
+    };
     loop {
         match r.read(&mut buf) {
             Ok(0) => break,
@@ -121,32 +126,19 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
                 // Every line of one read goes in one message: the core loop then
                 // feeds them in one batch, as mio does with one read (commands
                 // that cancel out are merged within a read cycle, FORMAT.md §8.2).
-                let mut lines = Vec::new();
-                let mut chunk = &buf[..n];
-                while let Some(i) = chunk.iter().position(|b| *b == b'\n') {
-                    partial.extend_from_slice(&chunk[..i]);
-                    let line = String::from_utf8_lossy(&partial).trim_end().to_string();
-                    partial.clear();
-                    chunk = &chunk[i + 1..];
-                    lines.push(Input::ProcessLine { process: id, line });
-                }
-                if !lines.is_empty() && tx.send(Msg::Inputs(lines)).is_err() {
+                let too_long = splitter.feed(&buf[..n], &mut lines);
+                if !lines.is_empty() && tx.send(Msg::Inputs(as_inputs(&mut lines))).is_err() {
                     return;
                 }
-                partial.extend_from_slice(chunk);
-                if partial.len() > MAX_LINE {
-                    partial.clear();
-                    if tx.send(Msg::ProcLineTooLong(id)).is_err() {
-                        return;
-                    }
+                if too_long && tx.send(Msg::ProcLineTooLong(id)).is_err() {
+                    return;
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }
     }
-    if !partial.is_empty() {
-        let line = String::from_utf8_lossy(&partial).trim_end().to_string();
+    if let Some(line) = splitter.finish() {
         let _ = tx.send(Msg::Input(Input::ProcessLine { process: id, line }));
     }
     let _ = tx.send(Msg::ProcStdoutEof(id));
