@@ -6,6 +6,7 @@ mod alloc;
 mod fixture;
 mod harness;
 mod micro;
+mod nom_compare;
 mod peer;
 mod scenario;
 mod sut;

@@ -2,11 +2,13 @@
 
 use crate::fixture;
 use crate::harness::{bench, Measure};
+use crate::nom_compare;
 use bytes::BytesMut;
 use oxbgp_core::api::command::{self, Command};
 use oxbgp_core::api::json::{self, Direction, Envelope, Neighbor, UpdateOptions};
 use oxbgp_core::config::lexer::command_tokens;
 use oxbgp_core::config::route::routes_from_tokens;
+use oxbgp_core::wire::nlri::{Nlri, Prefix};
 use oxbgp_core::wire::update::Update;
 use oxbgp_core::wire::{CodecContext, Family, Framer, MessageType, HEADER_LEN};
 use std::hint::black_box;
@@ -15,6 +17,9 @@ use std::net::IpAddr;
 pub const NAMES: &[&str] = &[
     "decode-1",
     "decode-500",
+    "decode-nom-1",
+    "decode-nom-500",
+    "decode-nom-nlri-500",
     "encode-pack",
     "api-parse",
     "api-parse-tokens",
@@ -41,6 +46,34 @@ fn decode(n: usize, quick: bool) -> Measure {
     let body = update_body(n, &ctx);
     bench(&format!("decode-{n}"), quick, || {
         let u = Update::decode(&body, &ctx).expect("fixture decodes");
+        u.announced.len() as u64
+    })
+}
+
+/// The same bodies as [`decode`] through the nom decoder of
+/// [`crate::nom_compare`], prefixes as `(addr, len)`.
+fn decode_nom(n: usize, quick: bool) -> Measure {
+    let ctx = ctx();
+    let body = update_body(n, &ctx);
+    bench(&format!("decode-nom-{n}"), quick, || {
+        let u = black_box(nom_compare::decode_update(&body).expect("fixture decodes"));
+        u.announced.len() as u64
+    })
+}
+
+/// As [`decode_nom`] but building the core's `Nlri` per prefix, as
+/// `Update::decode` does: the difference to `decode-nom-500` is the cost of
+/// the output type, not of the parsing.
+fn decode_nom_nlri(n: usize, quick: bool) -> Measure {
+    let ctx = ctx();
+    let body = update_body(n, &ctx);
+    bench(&format!("decode-nom-nlri-{n}"), quick, || {
+        let u = black_box(
+            nom_compare::decode_update_with(&body, |addr, len| {
+                Nlri::prefix(Prefix::V4 { addr, len })
+            })
+            .expect("fixture decodes"),
+        );
         u.announced.len() as u64
     })
 }
@@ -192,6 +225,9 @@ pub fn run(name: Option<&str>, quick: bool) -> Result<Vec<Measure>, String> {
         let (m, unit) = match n {
             "decode-1" => (decode(1, quick), "prefixes"),
             "decode-500" => (decode(500, quick), "prefixes"),
+            "decode-nom-1" => (decode_nom(1, quick), "prefixes"),
+            "decode-nom-500" => (decode_nom(500, quick), "prefixes"),
+            "decode-nom-nlri-500" => (decode_nom_nlri(500, quick), "prefixes"),
             "encode-pack" => (encode_pack(quick), "prefixes"),
             "api-parse" => (api_parse(quick), "commands"),
             "api-parse-tokens" => (api_parse_tokens(quick), "commands"),
@@ -223,6 +259,9 @@ mod tests {
             vec![
                 ("decode-1".to_string(), 1),
                 ("decode-500".to_string(), 500),
+                ("decode-nom-1".to_string(), 1),
+                ("decode-nom-500".to_string(), 500),
+                ("decode-nom-nlri-500".to_string(), 500),
                 ("encode-pack".to_string(), PACK_N as u64),
                 ("api-parse".to_string(), PARSE_LINES as u64),
                 ("api-parse-tokens".to_string(), PARSE_LINES as u64),
