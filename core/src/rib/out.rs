@@ -347,24 +347,25 @@ impl AdjRibOut {
         !self.queue.is_empty()
     }
 
-    fn find(&self, hash: u32, family: Family, key: &Key) -> Option<u32> {
-        let mut i = *self.index.get(&hash)?;
-        while i != NONE {
-            let s = &self.slots[i as usize];
-            if s.family == family && s.key == *key {
-                return Some(i);
-            }
-            i = s.chain;
-        }
-        None
-    }
-
     fn slot_for(&mut self, family: Family, key: Key) -> u32 {
+        use std::collections::hash_map::Entry;
         let hash = key_hash(family, &key);
-        if let Some(i) = self.find(hash, family, &key) {
-            return i;
-        }
-        let chain = self.index.get(&hash).copied().unwrap_or(NONE);
+        // One probe of the index for both the lookup and the insertion.
+        let entry = self.index.entry(hash);
+        let chain = match &entry {
+            Entry::Occupied(e) => {
+                let mut i = *e.get();
+                while i != NONE {
+                    let s = &self.slots[i as usize];
+                    if s.family == family && s.key == key {
+                        return i;
+                    }
+                    i = s.chain;
+                }
+                *e.get()
+            }
+            Entry::Vacant(_) => NONE,
+        };
         let slot = Slot {
             key,
             family,
@@ -383,7 +384,12 @@ impl AdjRibOut {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.index.insert(hash, i);
+        match entry {
+            Entry::Occupied(mut e) => *e.get_mut() = i,
+            Entry::Vacant(e) => {
+                e.insert(i);
+            }
+        }
         self.live += 1;
         i
     }
