@@ -64,8 +64,8 @@ impl Speaker {
     pub(crate) fn answer(&mut self, from: Option<ProcId>, ok: bool) {
         let Some(id) = from else { return };
         if self.procs.get(id).is_some_and(|p| p.ack) {
-            self.procs
-                .write_line(id, if ok { "done" } else { "error" }, &mut self.outputs);
+            let text: &'static [u8] = if ok { b"done\n" } else { b"error\n" };
+            self.procs.write_static(id, text, &mut self.outputs);
         }
     }
 

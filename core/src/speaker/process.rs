@@ -250,6 +250,17 @@ impl Processes {
     }
 
     /// Write `line` plus a newline to a running process.
+    /// [`Self::write_line`] for a fixed text with its newline (`done\n`,
+    /// `error\n`): no allocation per acknowledgement.
+    pub fn write_static(&self, id: ProcId, data: &'static [u8], out: &mut VecDeque<Output>) {
+        if self.get(id).is_some_and(|p| p.running) {
+            out.push_back(Output::WriteProcess {
+                process: id,
+                data: Bytes::from_static(data),
+            });
+        }
+    }
+
     pub fn write_line(&self, id: ProcId, line: &str, out: &mut VecDeque<Output>) {
         if !self.get(id).is_some_and(|p| p.running) {
             return;
