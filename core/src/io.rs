@@ -98,6 +98,16 @@ pub enum Input {
         process: ProcId,
         line: String,
     },
+    /// Complete lines written by a process on its stdout, each ended by a
+    /// newline (the last one may lack it at end of file). The runtimes hand
+    /// over what one read returned in one input: one allocation per read
+    /// rather than per line, which mattered for API feeds of a million
+    /// routes. Each line is handled as [`Input::ProcessLine`] (trailing
+    /// blanks removed), in order.
+    ProcessLines {
+        process: ProcId,
+        text: String,
+    },
     /// A process exited (`status` is None when killed by a signal).
     ProcessExited {
         process: ProcId,

@@ -421,7 +421,7 @@ mod tests {
         fn arbitrary(g: &mut Gen) -> Self {
             let conn = ConnId(u64::arbitrary(g));
             let process = ProcId(u32::arbitrary(g));
-            AnyInput(match u8::arbitrary(g) % 13 {
+            AnyInput(match u8::arbitrary(g) % 14 {
                 0 => Input::Tick,
                 1 => Input::Connected {
                     conn,
@@ -462,6 +462,10 @@ mod tests {
                 },
                 10 => Input::Control(Control::Shutdown),
                 11 => Input::Control(Control::Command(String::arbitrary(g))),
+                12 => Input::ProcessLines {
+                    process,
+                    text: String::arbitrary(g),
+                },
                 _ => Input::Control(Control::Reload(Box::default())),
             })
         }

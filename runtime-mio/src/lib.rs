@@ -423,9 +423,11 @@ impl Runtime {
                     return;
                 };
                 let r = p.read_stdout(process::READ_BUDGET);
-                for line in r.lines {
-                    self.inputs
-                        .push_back(Input::ProcessLine { process: id, line });
+                if !r.text.is_empty() {
+                    self.inputs.push_back(Input::ProcessLines {
+                        process: id,
+                        text: r.text,
+                    });
                 }
                 if r.more {
                     self.read_again.push(token);
@@ -446,7 +448,7 @@ impl Runtime {
                     return;
                 };
                 let r = p.read_stderr();
-                for line in r.lines {
+                for line in r.lines() {
                     log::warn!("process {}: {}", p.name, line);
                 }
                 if r.eof {
@@ -505,11 +507,13 @@ impl Runtime {
             if let Some((mut p, tokens)) = self.processes.remove(&id) {
                 // Forward what is still in the pipes before reporting the exit.
                 let r = p.read_stdout(usize::MAX);
-                for line in r.lines {
-                    self.inputs
-                        .push_back(Input::ProcessLine { process: id, line });
+                if !r.text.is_empty() {
+                    self.inputs.push_back(Input::ProcessLines {
+                        process: id,
+                        text: r.text,
+                    });
                 }
-                for line in p.read_stderr().lines {
+                for line in p.read_stderr().lines() {
                     log::warn!("process {}: {}", p.name, line);
                 }
                 let reg = self.poll.registry();

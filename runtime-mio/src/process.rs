@@ -95,12 +95,21 @@ pub fn spawn(
 
 /// What reading a pipe produced.
 pub struct ReadResult {
-    pub lines: Vec<String>,
+    /// Complete lines, each ended by a newline (the core's
+    /// [`oxbgp_core::Input::ProcessLines`]); empty when none.
+    pub text: String,
     pub eof: bool,
     pub too_long: bool,
     /// The read budget ran out before the pipe was empty: read again on the
     /// next turn (edge-triggered readiness will not say so).
     pub more: bool,
+}
+
+impl ReadResult {
+    /// The lines, trailing blanks removed (stderr goes to the log this way).
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.text.split_terminator('\n').map(str::trim_end)
+    }
 }
 
 /// Bytes read from one process per loop turn. A feeder that writes faster
@@ -110,28 +119,34 @@ pub struct ReadResult {
 /// groups, FORMAT.md §8.2) still arrive in one turn.
 pub const READ_BUDGET: usize = 256 * 1024;
 
-/// Splits a byte stream into lines: newline removed, trailing blanks trimmed,
-/// invalid UTF-8 replaced. Shared by both runtimes.
+/// Cuts a byte stream at line ends: the complete lines of each chunk are
+/// handed on together (invalid UTF-8 replaced), the unfinished last line is
+/// kept for the next chunk. Shared by both runtimes.
 #[derive(Debug, Default)]
 pub struct LineSplitter {
     partial: Vec<u8>,
 }
 
 impl LineSplitter {
-    /// Append the lines `chunk` completes to `out`. Returns true when the
-    /// unfinished line grew past [`MAX_LINE`] (it is dropped).
-    pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<String>) -> bool {
-        while let Some(i) = chunk.iter().position(|b| *b == b'\n') {
-            if self.partial.is_empty() {
-                out.push(line_text(&chunk[..i]));
-            } else {
-                self.partial.extend_from_slice(&chunk[..i]);
-                out.push(line_text(&self.partial));
-                self.partial.clear();
+    /// Append the complete lines `chunk` ends, with their newlines, to `out`.
+    /// Returns true when the unfinished line grew past [`MAX_LINE`] (it is
+    /// dropped).
+    pub fn feed(&mut self, chunk: &[u8], out: &mut String) -> bool {
+        let rest = match memchr::memrchr(b'\n', chunk) {
+            Some(last) => {
+                let (lines, rest) = chunk.split_at(last + 1);
+                if self.partial.is_empty() {
+                    push_text(out, lines);
+                } else {
+                    self.partial.extend_from_slice(lines);
+                    push_text(out, &self.partial);
+                    self.partial.clear();
+                }
+                rest
             }
-            chunk = &chunk[i + 1..];
-        }
-        self.partial.extend_from_slice(chunk);
+            None => chunk,
+        };
+        self.partial.extend_from_slice(rest);
         if self.partial.len() > MAX_LINE {
             self.partial.clear();
             return true;
@@ -139,21 +154,20 @@ impl LineSplitter {
         false
     }
 
-    /// The unterminated last line at end of file, if any.
-    pub fn finish(&mut self) -> Option<String> {
-        if self.partial.is_empty() {
-            return None;
+    /// At end of file: the unterminated last line, if any, with a newline.
+    pub fn finish(&mut self, out: &mut String) {
+        if !self.partial.is_empty() {
+            self.partial.push(b'\n');
+            push_text(out, &self.partial);
+            self.partial.clear();
         }
-        let line = line_text(&self.partial);
-        self.partial.clear();
-        Some(line)
     }
 }
 
-fn line_text(b: &[u8]) -> String {
+fn push_text(out: &mut String, b: &[u8]) {
     match std::str::from_utf8(b) {
-        Ok(s) => s.trim_end().to_string(),
-        Err(_) => String::from_utf8_lossy(b).trim_end().to_string(),
+        Ok(s) => out.push_str(s),
+        Err(_) => out.push_str(&String::from_utf8_lossy(b)),
     }
 }
 
@@ -164,7 +178,7 @@ fn read_lines(
     budget: usize,
 ) -> ReadResult {
     let mut res = ReadResult {
-        lines: Vec::new(),
+        text: String::new(),
         eof: false,
         too_long: false,
         more: false,
@@ -183,7 +197,10 @@ fn read_lines(
             }
             Ok(n) => {
                 read += n;
-                res.too_long |= splitter.feed(&buf[..n], &mut res.lines);
+                if res.text.capacity() == 0 {
+                    res.text.reserve(n.max(budget.min(READ_BUDGET)));
+                }
+                res.too_long |= splitter.feed(&buf[..n], &mut res.text);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -194,7 +211,7 @@ fn read_lines(
         }
     }
     if res.eof {
-        res.lines.extend(splitter.finish());
+        splitter.finish(&mut res.text);
     }
     res
 }
@@ -205,7 +222,7 @@ impl Process {
         match self.stdout.as_mut() {
             Some(p) => read_lines(p, &mut self.out_lines, budget),
             None => ReadResult {
-                lines: Vec::new(),
+                text: String::new(),
                 eof: true,
                 too_long: false,
                 more: false,
@@ -217,7 +234,7 @@ impl Process {
         match self.stderr.as_mut() {
             Some(p) => read_lines(p, &mut self.err_lines, usize::MAX),
             None => ReadResult {
-                lines: Vec::new(),
+                text: String::new(),
                 eof: true,
                 too_long: false,
                 more: false,
@@ -303,5 +320,50 @@ impl Process {
         unsafe {
             libc::kill(pid, sig);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_splitter_hands_on_complete_lines_only() {
+        let mut s = LineSplitter::default();
+        let mut out = String::new();
+        assert!(!s.feed(b"announce route 10.0.0.0/24 next", &mut out));
+        assert_eq!(out, "");
+        assert!(!s.feed(b"-hop self\r\nversion\nshow neigh", &mut out));
+        assert_eq!(out, "announce route 10.0.0.0/24 next-hop self\r\nversion\n");
+        out.clear();
+        assert!(!s.feed(b"bor\n", &mut out));
+        assert_eq!(out, "show neighbor\n");
+        out.clear();
+        assert!(!s.feed(b"shutdown", &mut out));
+        s.finish(&mut out);
+        assert_eq!(out, "shutdown\n");
+        out.clear();
+        s.finish(&mut out);
+        assert_eq!(out, "");
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_and_long_lines_are_dropped() {
+        let mut s = LineSplitter::default();
+        let mut out = String::new();
+        s.feed(b"caf\xe9\nok\n", &mut out);
+        assert_eq!(out, "caf\u{fffd}\nok\n");
+        out.clear();
+        let long = vec![b'x'; MAX_LINE + 1];
+        assert!(s.feed(&long, &mut out));
+        assert!(!s.feed(b"\nnext\n", &mut out));
+        assert_eq!(out, "\nnext\n");
+        let r = ReadResult {
+            text: out,
+            eof: false,
+            too_long: false,
+            more: false,
+        };
+        assert_eq!(r.lines().collect::<Vec<_>>(), ["", "next"]);
     }
 }

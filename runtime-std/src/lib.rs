@@ -54,8 +54,6 @@ const CHANNEL_DEPTH: usize = 4096;
 pub enum Msg {
     /// A ready-made input (bytes received, a process line, ...).
     Input(Input),
-    /// Inputs that arrived together (the lines of one read from a process).
-    Inputs(Vec<Input>),
     /// A signal number from the signal thread.
     Signal(libc::c_int),
     /// A listener accepted a connection; the core loop numbers it.
@@ -375,11 +373,6 @@ impl Runtime {
     fn on_msg(&mut self, m: Msg) {
         match m {
             Msg::Input(i) => self.push_input(i),
-            Msg::Inputs(is) => {
-                for i in is {
-                    self.push_input(i);
-                }
-            }
             Msg::Signal(sig) => self.on_signal(sig),
             Msg::Accepted(stream, remote) => {
                 let id = ConnId(self.next_incoming);
@@ -465,7 +458,8 @@ impl Runtime {
     /// or a line from a process we already reported gone.
     fn push_input(&mut self, i: Input) {
         match &i {
-            Input::ProcessLine { process, .. } if !self.processes.contains_key(process) => {}
+            Input::ProcessLine { process, .. } | Input::ProcessLines { process, .. }
+                if !self.processes.contains_key(process) => {}
             Input::Received { conn, .. } if !self.conns.contains_key(conn) => {}
             _ => self.inputs.push_back(i),
         }

@@ -112,22 +112,20 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
     let mut r = stdout;
     let mut splitter = LineSplitter::default();
     let mut buf = vec![0u8; 16384];
-    let mut lines = Vec::new();
-    let as_inputs = |lines: &mut Vec<String>| -> Vec<Input> {
-        lines
-            .drain(..)
-            .map(|line| Input::ProcessLine { process: id, line })
-            .collect()
+    let as_input = |text: &mut String| Input::ProcessLines {
+        process: id,
+        text: std::mem::take(text),
     };
+    let mut text = String::new();
     loop {
         match r.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                // Every line of one read goes in one message: the core loop then
-                // feeds them in one batch, as mio does with one read (commands
+                // Every line of one read goes in one input: the core handles
+                // them in one batch, as mio does with one read (commands
                 // that cancel out are merged within a read cycle, FORMAT.md §8.2).
-                let too_long = splitter.feed(&buf[..n], &mut lines);
-                if !lines.is_empty() && tx.send(Msg::Inputs(as_inputs(&mut lines))).is_err() {
+                let too_long = splitter.feed(&buf[..n], &mut text);
+                if !text.is_empty() && tx.send(Msg::Input(as_input(&mut text))).is_err() {
                     return;
                 }
                 if too_long && tx.send(Msg::ProcLineTooLong(id)).is_err() {
@@ -138,8 +136,9 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
             Err(_) => break,
         }
     }
-    if let Some(line) = splitter.finish() {
-        let _ = tx.send(Msg::Input(Input::ProcessLine { process: id, line }));
+    splitter.finish(&mut text);
+    if !text.is_empty() {
+        let _ = tx.send(Msg::Input(as_input(&mut text)));
     }
     let _ = tx.send(Msg::ProcStdoutEof(id));
 }

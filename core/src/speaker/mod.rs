@@ -300,6 +300,11 @@ impl Speaker {
             }
             Input::ProcessExited { process, .. } => self.process_gone(process, now),
             Input::ProcessLine { process, line } => self.api_line(Some(process), &line, now),
+            Input::ProcessLines { process, text } => {
+                for line in text.split_terminator('\n') {
+                    self.api_line(Some(process), line.trim_end(), now);
+                }
+            }
             Input::Control(c) => match c {
                 Control::Shutdown => {
                     self.signal_event("15", "SIGTERM");

@@ -728,3 +728,50 @@ fn a_process_that_cannot_start_is_not_respawned() {
     assert!(o.is_empty());
     assert!(!f.sp.processes()[0].running);
 }
+
+/// The lines of one read handed over in one `ProcessLines` input act exactly
+/// like the same lines one `ProcessLine` each, including lines the parse
+/// cache answers (same words around the prefix) and blanks at line ends.
+#[test]
+fn a_batch_of_lines_acts_like_the_lines_one_by_one() {
+    let lines = [
+        "announce route 10.0.0.0/24 next-hop 1.2.3.4 med 5 community [ 65000:1 ]",
+        "announce route 10.0.1.0/24 next-hop 1.2.3.4 med 5 community [ 65000:1 ]\r",
+        "announce route 10.0.2.0/24 next-hop 1.2.3.4 as-path [ 65000 65001 ]",
+        "",
+        "withdraw route 10.0.1.0/24",
+        "neighbor 127.0.0.2 announce route 10.0.3.0/24 next-hop 1.2.3.4 med 5 community [ 65000:1 ]",
+        "announce route 10.0.4.0/24 next-hop 1.2.3.4 med 5 community [ 65000:1 ]   ",
+        "announce route 10.0.5.1/24 next-hop 1.2.3.4 med 5 community [ 65000:1 ]",
+        "withdraw route 10.0.6.0/24",
+        "version",
+    ];
+    let run = |batch: bool| {
+        let (mut f, outs) = Fake::new(
+            vec![process("a", Encoder::Text)],
+            vec![api_neighbor(&["a"], false)],
+        );
+        f.input(Input::ProcessStarted { process: P, pid: 7 });
+        f.establish(&outs);
+        let o = if batch {
+            let mut text = lines.join("\n");
+            text.push('\n');
+            f.input(Input::ProcessLines { process: P, text })
+        } else {
+            f.lines(&lines)
+        };
+        (written(&o, P), transmitted(&o))
+    };
+    let (one_by_one, batched) = (run(false), run(true));
+    assert_eq!(
+        one_by_one.0,
+        ["done", "done", "done", "done", "done", "done", "error", "done"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(std::iter::once(one_by_one.0[8].clone()))
+            .chain(std::iter::once("done".to_string()))
+            .collect::<Vec<_>>()
+    );
+    assert!(!one_by_one.1.is_empty());
+    assert_eq!(one_by_one, batched);
+}
