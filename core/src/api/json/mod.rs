@@ -28,6 +28,7 @@
 //!
 //! The text encoder is [`crate::api::text`]; `oxbgp decode` is [`crate::api::decode`].
 
+pub(crate) mod ascii;
 pub(crate) mod attribute;
 mod bgpls;
 mod envelope;
@@ -113,14 +114,9 @@ pub fn push_u64(out: &mut String, mut v: u64) {
 /// Append a dotted-quad IPv4 address without going through `fmt`.
 #[inline]
 pub fn push_ipv4(out: &mut String, a: Ipv4Addr) {
-    let o = a.octets();
-    push_u64(out, o[0] as u64);
-    out.push('.');
-    push_u64(out, o[1] as u64);
-    out.push('.');
-    push_u64(out, o[2] as u64);
-    out.push('.');
-    push_u64(out, o[3] as u64);
+    let mut b = ascii::Ascii::new();
+    b.ipv4(u32::from(a));
+    out.push_str(b.as_str());
 }
 
 /// Append an address as Python's `str(ipaddress)` prints it (RFC 5952 for IPv6,

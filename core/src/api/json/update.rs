@@ -1,13 +1,14 @@
 //! The `update` message (reference §4.3): attributes, announcements grouped by
 //! family then next hop, withdrawals grouped by family, and End-of-RIB markers.
 
+use super::ascii::Ascii;
 use super::attribute::write_attributes;
 use super::envelope::{begin, end, neighbor_begin, neighbor_content, neighbor_end};
-use super::nlri::write_nlri_nh;
+use super::nlri::{v4_element, write_nlri_nh};
 use super::{push_ip, Envelope, Neighbor, Raw};
 use crate::wire::attribute::Attribute;
 use crate::wire::family::Family;
-use crate::wire::nlri::Nlri;
+use crate::wire::nlri::{Nlri, Prefix};
 use crate::wire::update::Update;
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -100,6 +101,9 @@ struct Group<'a> {
 
 /// Append the elements of `nlri`, `, `-separated; `first` says whether
 /// nothing has been written to the list yet.
+///
+/// IPv4 prefixes (all of a typical table) are rendered into one byte buffer
+/// and validated as UTF-8 once per run, rather than number by number.
 fn write_list(
     out: &mut String,
     nlri: &[Nlri],
@@ -107,7 +111,24 @@ fn write_list(
     nh: Option<IpAddr>,
     first: &mut bool,
 ) {
+    let mut run: Vec<u8> = Vec::new();
     for n in nlri {
+        if let Nlri::Prefix {
+            prefix: Prefix::V4 { addr, len },
+            path_id,
+        } = n
+        {
+            if run.capacity() == 0 {
+                // `{ "nlri": "10.0.0.0/24" }, ` is 28 octets.
+                run.reserve(nlri.len() * 28);
+            }
+            let mut a = Ascii::new();
+            v4_element(&mut a, *addr, *len, *path_id, compact, *first);
+            run.extend_from_slice(a.as_bytes());
+            *first = false;
+            continue;
+        }
+        flush(out, &mut run);
         let mark = out.len();
         if !*first {
             out.push_str(", ");
@@ -117,6 +138,15 @@ fn write_list(
         } else {
             out.truncate(mark);
         }
+    }
+    flush(out, &mut run);
+}
+
+/// Move the rendered run into `out` (only ASCII is written to it).
+fn flush(out: &mut String, run: &mut Vec<u8>) {
+    if !run.is_empty() {
+        out.push_str(std::str::from_utf8(run).unwrap_or_default());
+        run.clear();
     }
 }
 

@@ -1,0 +1,127 @@
+//! A small stack buffer for the pieces written once per prefix (dotted quads,
+//! prefix lengths): digits come from a table and the text is validated once
+//! per piece, instead of one `str::from_utf8` per number.
+
+/// Decimal digits of every octet value: (digit count, digits left-aligned).
+const OCTET: [(u8, [u8; 3]); 256] = {
+    let mut t = [(0u8, [0u8; 3]); 256];
+    let mut i = 0;
+    while i < 256 {
+        let v = i as u8;
+        t[i] = if v >= 100 {
+            (3, [b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10])
+        } else if v >= 10 {
+            (2, [b'0' + v / 10, b'0' + v % 10, 0])
+        } else {
+            (1, [b'0' + v, 0, 0])
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Room for the longest item written through it, a prefix element with a path
+/// identifier and its separator,
+/// `, { "nlri": "255.255.255.255/255", "path-information": "255.255.255.255" }`
+/// (73 octets: a peer's length octet is not checked here), plus the 3 octets [`Ascii::octet`] may write past the end.
+const CAP: usize = 80;
+
+/// ASCII text built on the stack. Writers never go past [`CAP`]: every
+/// caller writes a bounded number of bounded pieces.
+pub(crate) struct Ascii {
+    buf: [u8; CAP],
+    len: usize,
+}
+
+impl Ascii {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Ascii {
+            buf: [0; CAP],
+            len: 0,
+        }
+    }
+
+    /// Append literal text (ASCII by construction at every call site).
+    #[inline]
+    pub(crate) fn text(&mut self, s: &[u8]) {
+        let end = (self.len + s.len()).min(CAP);
+        let n = end - self.len;
+        self.buf[self.len..end].copy_from_slice(&s[..n]);
+        self.len = end;
+    }
+
+    /// Append an octet in decimal: a fixed 3-octet copy, then advance by the
+    /// digit count.
+    #[inline]
+    pub(crate) fn octet(&mut self, v: u8) {
+        let (n, d) = OCTET[v as usize];
+        if self.len + 3 <= CAP {
+            self.buf[self.len..self.len + 3].copy_from_slice(&d);
+            self.len += n as usize;
+        }
+    }
+
+    /// Append a dotted quad.
+    #[inline]
+    pub(crate) fn ipv4(&mut self, a: u32) {
+        let [a, b, c, d] = a.to_be_bytes();
+        self.octet(a);
+        self.text(b".");
+        self.octet(b);
+        self.text(b".");
+        self.octet(c);
+        self.text(b".");
+        self.octet(d);
+    }
+
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// The text; only ASCII is ever written, so the check cannot fail.
+    #[inline]
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickcheck::quickcheck;
+
+    #[test]
+    fn octets_and_quads() {
+        let mut a = Ascii::new();
+        for v in [0u8, 9, 10, 99, 100, 199, 255] {
+            a.octet(v);
+            a.text(b" ");
+        }
+        assert_eq!(a.as_str(), "0 9 10 99 100 199 255 ");
+        let mut a = Ascii::new();
+        a.ipv4(0x0A00_FF01);
+        assert_eq!(a.as_str(), "10.0.255.1");
+    }
+
+    #[test]
+    fn never_writes_past_the_end() {
+        let mut a = Ascii::new();
+        for _ in 0..40 {
+            a.ipv4(u32::MAX);
+            a.text(b"/32");
+        }
+        // Texts are cut at the end; octets that would not fit are dropped.
+        assert_eq!(a.as_bytes().len(), CAP);
+        assert!(a.as_str().starts_with("255.255.255.255/32255."));
+    }
+
+    quickcheck! {
+        fn quad_matches_display(a: u32) -> bool {
+            let mut b = Ascii::new();
+            b.ipv4(a);
+            b.as_str() == std::net::Ipv4Addr::from(a).to_string()
+        }
+    }
+}
