@@ -64,8 +64,7 @@ impl Speaker {
     pub(crate) fn answer(&mut self, from: Option<ProcId>, ok: bool) {
         let Some(id) = from else { return };
         if self.procs.get(id).is_some_and(|p| p.ack) {
-            let text: &'static [u8] = if ok { b"done\n" } else { b"error\n" };
-            self.procs.write_static(id, text, &mut self.outputs);
+            self.procs.write_ack(id, ok, &mut self.outputs);
         }
     }
 

@@ -16,6 +16,19 @@ use crate::config::{Config, Encoder, ProcessConfig};
 use crate::io::{Output, ProcId, ProcessSignal};
 use crate::time::Instant;
 use bytes::Bytes;
+
+/// `done\n` 1,024 times: acknowledgements are slices of it ([`Processes::write_ack`]).
+static DONE_RUN: [u8; 5 * 1024] = repeated(b"done\n");
+
+const fn repeated<const N: usize>(unit: &[u8]) -> [u8; N] {
+    let mut a = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        a[i] = unit[i % unit.len()];
+        i += 1;
+    }
+    a
+}
 use std::collections::VecDeque;
 use std::path::Path;
 
@@ -250,15 +263,27 @@ impl Processes {
     }
 
     /// Write `line` plus a newline to a running process.
-    /// [`Self::write_line`] for a fixed text with its newline (`done\n`,
-    /// `error\n`): no allocation per acknowledgement.
-    pub fn write_static(&self, id: ProcId, data: &'static [u8], out: &mut VecDeque<Output>) {
-        if self.get(id).is_some_and(|p| p.running) {
-            out.push_back(Output::WriteProcess {
-                process: id,
-                data: Bytes::from_static(data),
-            });
+    /// Write the acknowledgement `done` (or `error`). Consecutive `done`s to
+    /// one process become one longer slice of [`DONE_RUN`]: a feed of a
+    /// million commands costs neither an allocation nor an output per ack.
+    pub fn write_ack(&self, id: ProcId, ok: bool, out: &mut VecDeque<Output>) {
+        if !self.get(id).is_some_and(|p| p.running) {
+            return;
         }
+        const DONE: usize = b"done\n".len();
+        if ok {
+            if let Some(Output::WriteProcess { process, data }) = out.back_mut() {
+                let run = data.as_ptr() == DONE_RUN.as_ptr() && data.len() < DONE_RUN.len();
+                if *process == id && run {
+                    *data = Bytes::from_static(&DONE_RUN[..data.len() + DONE]);
+                    return;
+                }
+            }
+        }
+        out.push_back(Output::WriteProcess {
+            process: id,
+            data: Bytes::from_static(if ok { &DONE_RUN[..DONE] } else { b"error\n" }),
+        });
     }
 
     pub fn write_line(&self, id: ProcId, line: &str, out: &mut VecDeque<Output>) {
@@ -360,6 +385,54 @@ mod tests {
             "python3"
         );
         assert_eq!(resolve_argv(&pc("a", "run/x"), "a.conf")[0], "./run/x");
+    }
+
+    #[test]
+    fn consecutive_acks_to_one_process_share_one_write() {
+        let mut ps = Processes::default();
+        let cfg = Config {
+            path: "/x/a.conf".into(),
+            processes: vec![pc("p", "/bin/true"), pc("q", "/bin/true")],
+            neighbors: vec![],
+        };
+        let mut out = VecDeque::new();
+        ps.configure(&cfg, false, &mut out);
+        ps.started(ProcId(0), 10);
+        ps.started(ProcId(1), 11);
+        out.clear();
+        let (p, q) = (ProcId(0), ProcId(1));
+        for _ in 0..3 {
+            ps.write_ack(p, true, &mut out);
+        }
+        ps.write_ack(p, false, &mut out);
+        ps.write_ack(p, true, &mut out);
+        ps.write_ack(q, true, &mut out);
+        ps.write_line(p, "version", &mut out);
+        for _ in 0..1030 {
+            ps.write_ack(p, true, &mut out);
+        }
+        let writes: Vec<(u32, String)> = out
+            .iter()
+            .map(|o| match o {
+                Output::WriteProcess { process, data } => {
+                    (process.0, String::from_utf8(data.to_vec()).unwrap())
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let dones = |n: usize| "done\n".repeat(n);
+        assert_eq!(
+            writes,
+            vec![
+                (0, dones(3)),
+                (0, "error\n".into()),
+                (0, dones(1)),
+                (1, dones(1)),
+                (0, "version\n".into()),
+                (0, dones(1024)),
+                (0, dones(6)),
+            ]
+        );
     }
 
     #[test]

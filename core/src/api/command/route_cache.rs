@@ -24,6 +24,7 @@ use crate::config::value::parse_prefix;
 use crate::rib::RouteAttributes;
 use crate::wire::family::Family;
 use crate::wire::nlri::{Nlri, Prefix};
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// Lines with attributes seen recently. A handful covers feeds that alternate
@@ -58,6 +59,8 @@ pub struct RouteLineCache {
     entries: Vec<Entry>,
     /// Entry replaced next when full (round robin).
     next: usize,
+    /// Entry of the last hit.
+    last: Cell<usize>,
 }
 
 /// `(head, prefix, rest)` of a raw API line, when it has the shape the cache
@@ -111,10 +114,16 @@ impl RouteLineCache {
     /// prefix was [`learn`](Self::learn)ed.
     pub fn lookup(&self, raw: &str) -> Option<CachedRoute> {
         let (head, prefix, rest) = split(raw)?;
-        let e = self
-            .entries
-            .iter()
-            .find(|e| *e.rest == *rest && *e.head == *head)?;
+        let matches = |e: &&Entry| *e.rest == *rest && *e.head == *head;
+        // Runs of lines share their attributes: try the last hit first.
+        let e = match self.entries.get(self.last.get()).filter(matches) {
+            Some(e) => e,
+            None => {
+                let i = self.entries.iter().position(|e| matches(&e))?;
+                self.last.set(i);
+                &self.entries[i]
+            }
+        };
         let prefix = prefix_of(prefix)?;
         if prefix.is_ipv4() != e.ipv4 {
             return None;
@@ -181,10 +190,13 @@ impl RouteLineCache {
             .position(|e| e.rest == entry.rest && e.head == entry.head)
         {
             self.entries[i] = entry;
+            self.last.set(i);
         } else if self.entries.len() < ENTRIES {
             self.entries.push(entry);
+            self.last.set(self.entries.len() - 1);
         } else {
             self.entries[self.next] = entry;
+            self.last.set(self.next);
             self.next = (self.next + 1) % ENTRIES;
         }
     }
