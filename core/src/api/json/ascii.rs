@@ -20,35 +20,65 @@ const OCTET: [(u8, [u8; 3]); 256] = {
     t
 };
 
-/// Room for the longest item written through it, a prefix element with a path
+/// The longest piece written in one go, a prefix element with a path
 /// identifier and its separator,
 /// `, { "nlri": "255.255.255.255/255", "path-information": "255.255.255.255" }`
-/// (73 octets: a peer's length octet is not checked here), plus the 3 octets [`Ascii::octet`] may write past the end.
-const CAP: usize = 80;
+/// (73 octets: a peer's length octet is not checked here), plus the 3 octets
+/// [`Ascii::octet`] may write past the end.
+pub(crate) const PIECE: usize = 76;
 
-/// ASCII text built on the stack. Writers never go past [`CAP`]: every
-/// caller writes a bounded number of bounded pieces.
-pub(crate) struct Ascii {
-    buf: [u8; CAP],
+/// Room for one piece.
+pub(crate) type Piece = Ascii<PIECE>;
+
+/// Room for a run of pieces, flushed to the output when [`Ascii::room`] is
+/// below [`PIECE`].
+pub(crate) type Block = Ascii<1024>;
+
+/// ASCII text built on the stack. Writes past `N` are dropped (cut), never a
+/// panic; callers check [`Ascii::room`] so that nothing is cut.
+pub(crate) struct Ascii<const N: usize> {
+    buf: [u8; N],
     len: usize,
 }
 
-impl Ascii {
+impl<const N: usize> Ascii<N> {
     #[inline]
     pub(crate) fn new() -> Self {
         Ascii {
-            buf: [0; CAP],
+            buf: [0; N],
             len: 0,
         }
+    }
+
+    /// Octets left.
+    #[inline]
+    pub(crate) fn room(&self) -> usize {
+        N - self.len
+    }
+
+    #[inline]
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Append literal text (ASCII by construction at every call site).
     #[inline]
     pub(crate) fn text(&mut self, s: &[u8]) {
-        let end = (self.len + s.len()).min(CAP);
-        let n = end - self.len;
-        self.buf[self.len..end].copy_from_slice(&s[..n]);
-        self.len = end;
+        // The common case copies a literal's constant length (inline moves,
+        // no call to memcpy); only a write that does not fit is cut.
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + s.len()) {
+            dst.copy_from_slice(s);
+            self.len += s.len();
+        } else {
+            let n = N - self.len;
+            self.buf[self.len..].copy_from_slice(&s[..n]);
+            self.len = N;
+        }
     }
 
     /// Append an octet in decimal: a fixed 3-octet copy, then advance by the
@@ -56,7 +86,7 @@ impl Ascii {
     #[inline]
     pub(crate) fn octet(&mut self, v: u8) {
         let (n, d) = OCTET[v as usize];
-        if self.len + 3 <= CAP {
+        if self.len + 3 <= N {
             self.buf[self.len..self.len + 3].copy_from_slice(&d);
             self.len += n as usize;
         }
@@ -94,32 +124,36 @@ mod tests {
 
     #[test]
     fn octets_and_quads() {
-        let mut a = Ascii::new();
+        let mut a = Piece::new();
         for v in [0u8, 9, 10, 99, 100, 199, 255] {
             a.octet(v);
             a.text(b" ");
         }
         assert_eq!(a.as_str(), "0 9 10 99 100 199 255 ");
-        let mut a = Ascii::new();
+        let mut a = Piece::new();
         a.ipv4(0x0A00_FF01);
         assert_eq!(a.as_str(), "10.0.255.1");
     }
 
     #[test]
     fn never_writes_past_the_end() {
-        let mut a = Ascii::new();
+        let mut a = Piece::new();
         for _ in 0..40 {
             a.ipv4(u32::MAX);
             a.text(b"/32");
         }
         // Texts are cut at the end; octets that would not fit are dropped.
-        assert_eq!(a.as_bytes().len(), CAP);
+        assert_eq!(a.as_bytes().len(), PIECE);
+        assert_eq!(a.room(), 0);
         assert!(a.as_str().starts_with("255.255.255.255/32255."));
+        a.clear();
+        assert!(a.is_empty());
+        assert_eq!(a.room(), PIECE);
     }
 
     quickcheck! {
         fn quad_matches_display(a: u32) -> bool {
-            let mut b = Ascii::new();
+            let mut b = Piece::new();
             b.ipv4(a);
             b.as_str() == std::net::Ipv4Addr::from(a).to_string()
         }

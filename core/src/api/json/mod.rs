@@ -114,7 +114,7 @@ pub fn push_u64(out: &mut String, mut v: u64) {
 /// Append a dotted-quad IPv4 address without going through `fmt`.
 #[inline]
 pub fn push_ipv4(out: &mut String, a: Ipv4Addr) {
-    let mut b = ascii::Ascii::new();
+    let mut b = ascii::Piece::new();
     b.ipv4(u32::from(a));
     out.push_str(b.as_str());
 }

@@ -1,6 +1,6 @@
 //! One NLRI as a JSON element (reference §4.5).
 
-use super::ascii::Ascii;
+use super::ascii::{Ascii, Piece};
 use super::{push_hex, push_ip, push_ipv4, push_u64};
 use crate::wire::family::Safi;
 use crate::wire::nlri::{Nlri, Prefix};
@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr};
 pub(crate) fn push_prefix(out: &mut String, p: &Prefix) {
     match *p {
         Prefix::V4 { addr, len } => {
-            let mut a = Ascii::new();
+            let mut a = Piece::new();
             a.ipv4(addr);
             a.text(b"/");
             a.octet(len);
@@ -29,8 +29,8 @@ pub(crate) fn push_prefix(out: &mut String, p: &Prefix) {
 /// [`write_nlri`] writes for it, built on the stack (the hot path of a
 /// received table).
 #[inline]
-pub(crate) fn v4_element(
-    a: &mut Ascii,
+pub(crate) fn v4_element<const N: usize>(
+    a: &mut Ascii<N>,
     addr: u32,
     len: u8,
     path_id: Option<u32>,
@@ -271,7 +271,7 @@ mod tests {
                 want.push_str(", ");
             }
             write_nlri(&mut want, &n, compact);
-            let mut a = Ascii::new();
+            let mut a = Piece::new();
             v4_element(&mut a, addr, len, path_id, compact, first);
             a.as_str() == want
         }
@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn longest_v4_element_fits() {
-        let mut a = Ascii::new();
+        let mut a = Piece::new();
         v4_element(&mut a, u32::MAX, 255, Some(u32::MAX), false, false);
         assert_eq!(
             a.as_str(),

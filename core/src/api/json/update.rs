@@ -1,7 +1,7 @@
 //! The `update` message (reference §4.3): attributes, announcements grouped by
 //! family then next hop, withdrawals grouped by family, and End-of-RIB markers.
 
-use super::ascii::Ascii;
+use super::ascii::{Block, PIECE};
 use super::attribute::write_attributes;
 use super::envelope::{begin, end, neighbor_begin, neighbor_content, neighbor_end};
 use super::nlri::{v4_element, write_nlri_nh};
@@ -33,7 +33,7 @@ pub struct UpdateOptions<'a> {
 
 /// The whole JSON document for an UPDATE.
 pub fn update(env: &Envelope<'_>, nb: &Neighbor, u: &Update, opts: &UpdateOptions<'_>) -> String {
-    let mut s = String::with_capacity(512);
+    let mut s = String::with_capacity(size_hint(u));
     write_update(&mut s, env, nb, u, opts);
     s
 }
@@ -46,6 +46,7 @@ pub fn write_update(
     u: &Update,
     opts: &UpdateOptions<'_>,
 ) {
+    out.reserve(size_hint(u));
     begin(out, env, "update", true, opts.raw);
     neighbor_begin(out, nb, true);
     neighbor_content(out);
@@ -102,8 +103,9 @@ struct Group<'a> {
 /// Append the elements of `nlri`, `, `-separated; `first` says whether
 /// nothing has been written to the list yet.
 ///
-/// IPv4 prefixes (all of a typical table) are rendered into one byte buffer
-/// and validated as UTF-8 once per run, rather than number by number.
+/// IPv4 prefixes (all of a typical table) are rendered into a stack block
+/// that is checked as UTF-8 and copied out once per kilobyte, rather than
+/// number by number.
 fn write_list(
     out: &mut String,
     nlri: &[Nlri],
@@ -111,24 +113,21 @@ fn write_list(
     nh: Option<IpAddr>,
     first: &mut bool,
 ) {
-    let mut run: Vec<u8> = Vec::new();
+    let mut block = Block::new();
     for n in nlri {
         if let Nlri::Prefix {
             prefix: Prefix::V4 { addr, len },
             path_id,
         } = n
         {
-            if run.capacity() == 0 {
-                // `{ "nlri": "10.0.0.0/24" }, ` is 28 octets.
-                run.reserve(nlri.len() * 28);
+            if block.room() < PIECE {
+                flush(out, &mut block);
             }
-            let mut a = Ascii::new();
-            v4_element(&mut a, *addr, *len, *path_id, compact, *first);
-            run.extend_from_slice(a.as_bytes());
+            v4_element(&mut block, *addr, *len, *path_id, compact, *first);
             *first = false;
             continue;
         }
-        flush(out, &mut run);
+        flush(out, &mut block);
         let mark = out.len();
         if !*first {
             out.push_str(", ");
@@ -139,15 +138,27 @@ fn write_list(
             out.truncate(mark);
         }
     }
-    flush(out, &mut run);
+    flush(out, &mut block);
 }
 
-/// Move the rendered run into `out` (only ASCII is written to it).
-fn flush(out: &mut String, run: &mut Vec<u8>) {
-    if !run.is_empty() {
-        out.push_str(std::str::from_utf8(run).unwrap_or_default());
-        run.clear();
+/// Move the rendered block into `out` (only ASCII is written to it).
+fn flush(out: &mut String, block: &mut Block) {
+    if !block.is_empty() {
+        out.push_str(block.as_str());
+        block.clear();
     }
+}
+
+/// About how long the JSON of `u` is: the envelope and attributes, then
+/// `{ "nlri": "10.0.0.0/24" }, ` (28 octets) per element, so that the output
+/// grows once, not by doubling.
+fn size_hint(u: &Update) -> usize {
+    let reach = u
+        .mp_reach
+        .as_ref()
+        .map_or(0, |m| m.nlri.len() * m.next_hops.len().max(1));
+    let unreach = u.mp_unreach.as_ref().map_or(0, |m| m.nlri.len());
+    1024 + 30 * (u.announced.len() + u.withdrawn.len() + reach + unreach)
 }
 
 /// `{ "update": { ... } }` or `{ "eor": { ... } }`: the value of `"message"`.
@@ -492,5 +503,38 @@ mod tests {
             s,
             r#"{ "update": { "attribute": {  }, "announce": { "ipv4 unicast": { "1.1.1.1": [ { "nlri": "10.0.0.0/8" } ], "2.2.2.2": [ { "nlri": "11.0.0.0/8" } ] } } } }"#
         );
+    }
+
+    /// Long lists cross the stack block many times and mix IPv4 with other
+    /// NLRI: the result is still every element's own rendering, in order.
+    #[test]
+    fn long_mixed_lists_are_each_element_in_order() {
+        let mut nlri = Vec::new();
+        for i in 0..700u32 {
+            if i % 97 == 0 {
+                nlri.push(p("2001:db8::", 32));
+            }
+            nlri.push(Nlri::Prefix {
+                prefix: Prefix::V4 {
+                    addr: i.wrapping_mul(0x0101_0100),
+                    len: 24,
+                },
+                path_id: (i % 5 == 0).then_some(i),
+            });
+        }
+        for compact in [false, true] {
+            let mut want = String::new();
+            for (i, n) in nlri.iter().enumerate() {
+                if i > 0 {
+                    want.push_str(", ");
+                }
+                crate::api::json::write_nlri(&mut want, n, compact);
+            }
+            let mut got = String::new();
+            let mut first = true;
+            write_list(&mut got, &nlri, compact, None, &mut first);
+            assert!(!first);
+            assert_eq!(got, want);
+        }
     }
 }
