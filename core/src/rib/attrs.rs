@@ -63,14 +63,21 @@ impl AttrTable {
     /// and a new set is stored without copying it.
     pub fn intern_shared(&mut self, a: &Arc<RouteAttributes>) -> AttrId {
         if let Some(last) = self.last {
-            let held = &self.sets[last.0 as usize];
-            if Arc::ptr_eq(held, a) || **held == **a {
+            let held = &mut self.sets[last.0 as usize];
+            if Arc::ptr_eq(held, a) {
+                return last;
+            }
+            if **held == **a {
+                // Hold the caller's allocation from now on, so its next
+                // routes are recognised by pointer, not compared.
+                *held = a.clone();
                 return last;
             }
         }
-        if let Some(id) = self.index.get(&**a) {
-            self.last = Some(*id);
-            return *id;
+        if let Some(&id) = self.index.get(&**a) {
+            self.sets[id.0 as usize] = a.clone();
+            self.last = Some(id);
+            return id;
         }
         let id = AttrId(self.sets.len() as u32);
         self.sets.push(a.clone());
