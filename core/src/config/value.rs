@@ -195,8 +195,8 @@ pub fn parse_bool(t: &Token) -> Result<bool, ConfigError> {
 
 /// `addr/len`, or a bare address meaning a host route. Host bits must be zero.
 pub fn parse_prefix(t: &Token) -> Result<Prefix, ConfigError> {
-    let (a, l) = match t.text.split_once('/') {
-        Some((a, l)) => (a, Some(l)),
+    let (a, l) = match t.text.bytes().position(|b| b == b'/') {
+        Some(i) => (&t.text[..i], Some(&t.text[i + 1..])),
         None => (t.as_str(), None),
     };
     let addr: IpAddr = a

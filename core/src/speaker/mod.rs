@@ -301,8 +301,13 @@ impl Speaker {
             Input::ProcessExited { process, .. } => self.process_gone(process, now),
             Input::ProcessLine { process, line } => self.api_line(Some(process), &line, now),
             Input::ProcessLines { process, text } => {
-                for line in text.split_terminator('\n') {
-                    self.api_line(Some(process), line.trim_end(), now);
+                let mut start = 0;
+                for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+                    self.api_line(Some(process), text[start..end].trim_end(), now);
+                    start = end + 1;
+                }
+                if start < text.len() {
+                    self.api_line(Some(process), text[start..].trim_end(), now);
                 }
             }
             Input::Control(c) => match c {

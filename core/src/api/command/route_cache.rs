@@ -70,7 +70,8 @@ fn split(raw: &str) -> Option<(&str, &str, &str)> {
     let line = raw.trim_end_matches(|c: char| c.is_ascii_whitespace());
     let start = verb_end(line)?;
     let (head, after) = line.split_at(start);
-    let (prefix, rest) = match after.find(' ') {
+    // A byte scan: the prefix word is short, a searcher costs more to set up.
+    let (prefix, rest) = match after.bytes().position(|b| b == b' ') {
         Some(i) => (&after[..i], &after[i + 1..]),
         None => (after, ""),
     };
