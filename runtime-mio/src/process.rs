@@ -78,6 +78,9 @@ pub fn spawn(
     for r in stdout.iter().chain(stderr.iter()) {
         r.set_nonblocking(true)?;
     }
+    if let Some(r) = stdout.as_ref() {
+        grow_pipe(r);
+    }
     Ok(Process {
         name: name.to_string(),
         child,
@@ -91,6 +94,27 @@ pub fn spawn(
         queued: 0,
         overflow_logged: false,
     })
+}
+
+/// Capacity asked for a process's stdout pipe (Linux's default ceiling for
+/// unprivileged processes, `/proc/sys/fs/pipe-max-size`).
+const PIPE_SIZE: libc::c_int = 1024 * 1024;
+
+/// A feeder writing a million routes fills the default 64 KiB pipe in a
+/// fraction of a millisecond: every 64 KiB it sleeps and wakes us. A bigger
+/// pipe means fewer, larger reads and wake-ups. Best effort: the kernel may
+/// refuse (a lower limit), and then the default stays.
+fn grow_pipe(r: &mio::unix::pipe::Receiver) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: fcntl on a descriptor we own; F_SETPIPE_SZ only resizes the
+    // pipe's buffer and fails harmlessly.
+    let got = unsafe { libc::fcntl(r.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_SIZE) };
+    if got < 0 {
+        log::debug!(
+            "could not grow an API process pipe: {}",
+            io::Error::last_os_error()
+        );
+    }
 }
 
 /// What reading a pipe produced.
