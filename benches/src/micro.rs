@@ -11,6 +11,7 @@ use oxbgp_core::config::route::routes_from_tokens;
 use oxbgp_core::wire::nlri::{Nlri, Prefix};
 use oxbgp_core::wire::update::Update;
 use oxbgp_core::wire::{CodecContext, Family, Framer, MessageType, HEADER_LEN};
+use oxbgp_core::{ConnId, Input, Instant, Output, ProcId, Settings, Speaker};
 use std::hint::black_box;
 use std::net::IpAddr;
 
@@ -23,6 +24,7 @@ pub const NAMES: &[&str] = &[
     "encode-pack",
     "api-parse",
     "api-parse-tokens",
+    "api-announce",
     "json-encode",
     "framer",
 ];
@@ -207,6 +209,117 @@ fn framer(quick: bool) -> Measure {
     })
 }
 
+const ANNOUNCE_LINES: usize = 20_000;
+
+/// A speaker with one API process and one Established session, fed by hand
+/// (no runtime, no sockets).
+fn established_speaker() -> (Speaker, Instant, ConnId) {
+    let text = "process feed {\n    run /bin/cat;\n    encoder text;\n}\n\
+                neighbor 127.0.0.2 {\n    router-id 10.0.0.1;\n    local-address 127.0.0.1;\n    \
+                local-as 65001;\n    peer-as 65002;\n    api {\n        processes [ feed ];\n    }\n}\n";
+    let config = oxbgp_core::config::parse_str(text, "bench.conf").expect("bench config parses");
+    let now = Instant::from_secs(1000);
+    let mut sp = Speaker::new(config, Settings::default(), now);
+    let mut conn = None;
+    loop {
+        match sp.poll_output() {
+            Output::Timeout(_) => break,
+            Output::Connect { conn: c, .. } => conn = Some(c),
+            _ => {}
+        }
+    }
+    let conn = conn.expect("the speaker connects out");
+    let peer_open = {
+        use oxbgp_core::wire::{Capability, Message, Open};
+        let mut b = BytesMut::new();
+        Message::Open(Open {
+            version: 4,
+            my_as: 65002,
+            hold_time: 180,
+            bgp_id: std::net::Ipv4Addr::new(10, 0, 0, 2),
+            capabilities: vec![
+                Capability::Multiprotocol(Family::IPV4_UNICAST),
+                Capability::FourOctetAs(65002),
+            ],
+        })
+        .encode(&CodecContext::default(), &mut b);
+        b.freeze()
+    };
+    let keepalive = bytes::Bytes::from_static(&oxbgp_core::fsm::session::KEEPALIVE);
+    let inputs = [
+        Input::ProcessStarted {
+            process: ProcId(0),
+            pid: 2,
+        },
+        Input::Connected {
+            conn,
+            local: "127.0.0.1:40000".parse().expect("address"),
+            remote: "127.0.0.2:179".parse().expect("address"),
+        },
+        Input::Received {
+            conn,
+            data: peer_open,
+        },
+        Input::Received {
+            conn,
+            data: keepalive,
+        },
+    ];
+    for i in inputs {
+        sp.handle_input(now, i);
+        while !matches!(sp.poll_output(), Output::Timeout(_)) {}
+    }
+    (sp, now, conn)
+}
+
+/// The core's whole announce path: API lines (the `announce` scenario's, in
+/// reads of ~256 KiB like the mio runtime's) → parse → Adj-RIB-Out →
+/// UPDATEs; counts the prefixes on the wire. A new speaker per op (the
+/// Adj-RIB-Out would suppress repeats), its setup included.
+fn api_announce(quick: bool) -> Measure {
+    let mut text = String::new();
+    for i in 0..ANNOUNCE_LINES {
+        fixture::announce_line(i, &mut text);
+    }
+    let reads: Vec<String> = text
+        .split_inclusive('\n')
+        .collect::<Vec<_>>()
+        .chunks(2_000)
+        .map(|c| c.concat())
+        .collect();
+    bench("api-announce", quick, || {
+        let (mut sp, now, conn) = established_speaker();
+        let mut routes = 0u64;
+        for r in &reads {
+            sp.handle_input(
+                now,
+                Input::ProcessLines {
+                    process: ProcId(0),
+                    text: r.clone(),
+                },
+            );
+            loop {
+                match sp.poll_output() {
+                    Output::Timeout(_) => break,
+                    Output::Transmit { conn: c, data } if c == conn => {
+                        let mut at = 0;
+                        while at + HEADER_LEN <= data.len() {
+                            let len = u16::from_be_bytes([data[at + 16], data[at + 17]]) as usize;
+                            if data[at + 18] == 2 {
+                                let body = &data[at + HEADER_LEN..at + len];
+                                routes += fixture::count_classic_nlri(body).unwrap_or(0) as u64;
+                            }
+                            at += len.max(HEADER_LEN);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        routes
+    })
+}
+
 /// Run the named benchmark (all when `name` is None); returns the measures.
 pub fn run(name: Option<&str>, quick: bool) -> Result<Vec<Measure>, String> {
     if let Some(n) = name {
@@ -231,6 +344,7 @@ pub fn run(name: Option<&str>, quick: bool) -> Result<Vec<Measure>, String> {
             "encode-pack" => (encode_pack(quick), "prefixes"),
             "api-parse" => (api_parse(quick), "commands"),
             "api-parse-tokens" => (api_parse_tokens(quick), "commands"),
+            "api-announce" => (api_announce(quick), "routes"),
             "json-encode" => (json_encode(quick), "prefixes"),
             _ => (framer(quick), "messages"),
         };
@@ -265,6 +379,7 @@ mod tests {
                 ("encode-pack".to_string(), PACK_N as u64),
                 ("api-parse".to_string(), PARSE_LINES as u64),
                 ("api-parse-tokens".to_string(), PARSE_LINES as u64),
+                ("api-announce".to_string(), ANNOUNCE_LINES as u64),
                 ("json-encode".to_string(), 500),
                 ("framer".to_string(), FRAMER_MSGS as u64),
             ]
