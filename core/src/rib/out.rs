@@ -705,6 +705,39 @@ impl AdjRibOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consecutive_ipv4_prefixes_hash_to_neighbouring_buckets() {
+        let v4 = |addr: u32, len: u8| Key::V4 {
+            addr,
+            len,
+            path_id: None,
+        };
+        let f = Family::IPV4_UNICAST;
+        let base = key_hash(f, &v4(0x0A00_0000, 24));
+        for i in 0..64u32 {
+            let h = key_hash(f, &v4(0x0A00_0000 + (i << 8), 24));
+            assert_eq!(h & !63, base & !63, "{i}");
+            assert_eq!(h & 63, i);
+        }
+        // The next run, another length, family or path id: elsewhere.
+        let others = [
+            key_hash(f, &v4(0x0A00_0000 + (64 << 8), 24)),
+            key_hash(f, &v4(0x0A00_0000, 23)),
+            key_hash(Family::IPV4_MULTICAST, &v4(0x0A00_0000, 24)),
+            key_hash(
+                f,
+                &Key::V4 {
+                    addr: 0x0A00_0000,
+                    len: 24,
+                    path_id: Some(1),
+                },
+            ),
+        ];
+        for h in others {
+            assert_ne!(h & !63, base & !63);
+        }
+    }
     use crate::config::NextHop;
     use crate::wire::attribute::{Attribute, Attributes};
     use std::net::IpAddr;
