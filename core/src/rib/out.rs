@@ -316,7 +316,20 @@ fn order_key(n: &Nlri) -> (Option<u32>, u8, [u8; 24]) {
 }
 
 pub fn sort_nlri(v: &mut [Nlri]) {
-    v.sort_by_key(order_key);
+    // Almost every batch is plain IPv4 prefixes: for them the order is the
+    // length, then the address, which fits one integer compared in a cycle.
+    let v4 = |n: &Nlri| match n {
+        Nlri::Prefix {
+            prefix: Prefix::V4 { addr, len },
+            path_id: None,
+        } => Some(u64::from(*len) << 32 | u64::from(*addr)),
+        _ => None,
+    };
+    if v.iter().all(|n| v4(n).is_some()) {
+        v.sort_by_key(|n| v4(n).unwrap_or(0));
+    } else {
+        v.sort_by_key(order_key);
+    }
 }
 
 /// Families whose NLRI ExaBGP packs several to an UPDATE with `group-updates`.
@@ -705,6 +718,46 @@ impl AdjRibOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ipv4_sort_is_exabgps_nlri_order() {
+        fn prop(v: Vec<(u32, u8, bool)>) -> bool {
+            let to_nlri = |&(addr, len, v6): &(u32, u8, bool)| {
+                let len = len % 33;
+                let addr = if len == 0 {
+                    0
+                } else {
+                    addr & (u32::MAX << (32 - len))
+                };
+                if v6 {
+                    Nlri::Prefix {
+                        prefix: Prefix::V6 {
+                            addr: u128::from(addr) << 96,
+                            len,
+                        },
+                        path_id: None,
+                    }
+                } else {
+                    Nlri::Prefix {
+                        prefix: Prefix::V4 { addr, len },
+                        path_id: None,
+                    }
+                }
+            };
+            // All IPv4 (the fast path) and mixed (the general one).
+            let all_v4: Vec<Nlri> = v.iter().map(|&(a, l, _)| to_nlri(&(a, l, false))).collect();
+            let mixed: Vec<Nlri> = v.iter().map(to_nlri).collect();
+            [all_v4, mixed].into_iter().all(|mut got| {
+                let mut want = got.clone();
+                want.sort_by_key(order_key);
+                sort_nlri(&mut got);
+                got == want
+            })
+        }
+        quickcheck::QuickCheck::new()
+            .tests(500)
+            .quickcheck(prop as fn(Vec<(u32, u8, bool)>) -> bool);
+    }
 
     #[test]
     fn consecutive_ipv4_prefixes_hash_to_neighbouring_buckets() {
