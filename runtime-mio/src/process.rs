@@ -96,9 +96,12 @@ pub fn spawn(
     })
 }
 
-/// Capacity asked for a process's stdout pipe (Linux's default ceiling for
-/// unprivileged processes, `/proc/sys/fs/pipe-max-size`).
-const PIPE_SIZE: libc::c_int = 1024 * 1024;
+/// Capacity asked for a process's stdout pipe: one turn's read budget.
+/// Not Linux's 1 MiB ceiling: pipe buffers count against a per-user soft
+/// limit (`/proc/sys/fs/pipe-user-pages-soft`, 64 MiB by default) past which
+/// every new pipe of the user shrinks to two pages; at 256 KiB that takes 256
+/// API processes, not 64.
+const PIPE_SIZE: libc::c_int = READ_BUDGET as libc::c_int;
 
 /// A feeder writing a million routes fills the default 64 KiB pipe in a
 /// fraction of a millisecond: every 64 KiB it sleeps and wakes us. A bigger
