@@ -23,6 +23,8 @@ pub struct Process {
     pub stderr: Option<mio::unix::pipe::Receiver>,
     out_lines: LineSplitter,
     err_lines: LineSplitter,
+    /// Reused for every read from this process's pipes (sized on first use).
+    read_buf: Vec<u8>,
     queue: VecDeque<Bytes>,
     /// Small writes (acks, event lines) coalesced until the next flush, so a burst
     /// of `done` answers costs one write(2), not one each.
@@ -89,6 +91,7 @@ pub fn spawn(
         stderr,
         out_lines: LineSplitter::default(),
         err_lines: LineSplitter::default(),
+        read_buf: Vec::new(),
         queue: VecDeque::new(),
         tail: BytesMut::new(),
         queued: 0,
@@ -202,6 +205,7 @@ fn push_text(out: &mut String, b: &[u8]) {
 fn read_lines(
     pipe: &mut mio::unix::pipe::Receiver,
     splitter: &mut LineSplitter,
+    buf: &mut Vec<u8>,
     budget: usize,
 ) -> ReadResult {
     let mut res = ReadResult {
@@ -210,14 +214,18 @@ fn read_lines(
         too_long: false,
         more: false,
     };
-    let mut buf = [0u8; 16384];
+    // As large as the pipe: one read(2) empties it (each read wakes the
+    // writer; 16 KiB reads cost a wake-up per 16 KiB).
+    if buf.len() < READ_BUDGET {
+        buf.resize(READ_BUDGET, 0);
+    }
     let mut read = 0;
     loop {
         if read >= budget {
             res.more = true;
             break;
         }
-        match pipe.read(&mut buf) {
+        match pipe.read(buf) {
             Ok(0) => {
                 res.eof = true;
                 break;
@@ -247,7 +255,7 @@ impl Process {
     /// Lines from stdout, at most `budget` bytes of them.
     pub fn read_stdout(&mut self, budget: usize) -> ReadResult {
         match self.stdout.as_mut() {
-            Some(p) => read_lines(p, &mut self.out_lines, budget),
+            Some(p) => read_lines(p, &mut self.out_lines, &mut self.read_buf, budget),
             None => ReadResult {
                 text: String::new(),
                 eof: true,
@@ -259,7 +267,7 @@ impl Process {
 
     pub fn read_stderr(&mut self) -> ReadResult {
         match self.stderr.as_mut() {
-            Some(p) => read_lines(p, &mut self.err_lines, usize::MAX),
+            Some(p) => read_lines(p, &mut self.err_lines, &mut self.read_buf, usize::MAX),
             None => ReadResult {
                 text: String::new(),
                 eof: true,

@@ -660,7 +660,13 @@ impl AdjRibOut {
         };
         for &i in &queue {
             let cache = self.cache;
-            if let Some((attr, labels)) = self.superseded.remove(&i) {
+            // (Almost always empty: skip the lookup per route.)
+            let older = if self.superseded.is_empty() {
+                None
+            } else {
+                self.superseded.remove(&i)
+            };
+            if let Some((attr, labels)) = older {
                 // First visit of a slot queued twice: the older announcement.
                 let s = &self.slots[i as usize];
                 if !(s.has(ENTRY) && s.attr == attr) {
