@@ -45,6 +45,8 @@ struct Conn {
     connecting: bool,
     out: VecDeque<Bytes>,
     closing: bool,
+    /// Listed in `Runtime::unsent`: written at the end of this turn.
+    flush_queued: bool,
 }
 
 pub struct Runtime {
@@ -59,6 +61,9 @@ pub struct Runtime {
     processes: HashMap<ProcId, (process::Process, [Token; 3])>,
     /// Processes written to since the last flush (flushed once per loop turn).
     unflushed: Vec<ProcId>,
+    /// Connections the core wrote to this turn: one (vectored) write each at
+    /// the end of the turn rather than one per message.
+    unsent: Vec<ConnId>,
     /// Process stdouts whose read budget ran out: read again next turn.
     read_again: Vec<Token>,
     signals: signal::Signals,
@@ -103,6 +108,7 @@ impl Runtime {
             next_incoming: ConnId::INCOMING_BASE,
             processes: HashMap::new(),
             unflushed: Vec::new(),
+            unsent: Vec::new(),
             read_again: Vec::new(),
             signals,
             inputs: VecDeque::new(),
@@ -222,6 +228,13 @@ impl Runtime {
                     o => self.execute(o),
                 }
             };
+            // Before looking at the inputs: a failed write queues `Closed`.
+            for id in std::mem::take(&mut self.unsent) {
+                if let Some(c) = self.conns.get_mut(&id) {
+                    c.flush_queued = false;
+                }
+                self.flush_conn(id);
+            }
             if self.inputs.is_empty() {
                 // One write per process per turn, whatever the core wrote to it.
                 for id in std::mem::take(&mut self.unflushed) {
@@ -270,6 +283,7 @@ impl Runtime {
                             connecting: true,
                             out: VecDeque::new(),
                             closing: false,
+                            flush_queued: false,
                         },
                     );
                 }
@@ -315,8 +329,9 @@ impl Runtime {
             Output::Transmit { conn, data } => {
                 if let Some(c) = self.conns.get_mut(&conn) {
                     c.out.push_back(data);
-                    if !c.connecting {
-                        self.flush_conn(conn);
+                    if !c.connecting && !c.flush_queued {
+                        c.flush_queued = true;
+                        self.unsent.push(conn);
                     }
                 }
             }
@@ -568,6 +583,7 @@ impl Runtime {
                             connecting: false,
                             out: VecDeque::new(),
                             closing: false,
+                            flush_queued: false,
                         },
                     );
                     log::debug!("incoming connection from {remote}");
@@ -702,12 +718,31 @@ impl Runtime {
             let Some(c) = self.conns.get_mut(&id) else {
                 return;
             };
-            while let Some(front) = c.out.front_mut() {
-                match c.stream.write(front) {
-                    Ok(n) if n == front.len() => {
-                        c.out.pop_front();
+            // Every queued message in one writev(2) (up to 64 at a time):
+            // a turn's UPDATEs cost one system call and one wake-up of the
+            // peer, not one per 4 KiB message.
+            while !c.out.is_empty() {
+                let mut slices = [io::IoSlice::new(&[]); 64];
+                let k = c.out.len().min(slices.len());
+                for (slot, b) in slices.iter_mut().zip(c.out.iter()) {
+                    *slot = io::IoSlice::new(b);
+                }
+                match c.stream.write_vectored(&slices[..k]) {
+                    Ok(0) => break,
+                    Ok(mut n) => {
+                        while n > 0 {
+                            let Some(front) = c.out.front_mut() else {
+                                break;
+                            };
+                            if n >= front.len() {
+                                n -= front.len();
+                                c.out.pop_front();
+                            } else {
+                                bytes::Buf::advance(front, n);
+                                n = 0;
+                            }
+                        }
                     }
-                    Ok(n) => bytes::Buf::advance(front, n),
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => {
