@@ -20,7 +20,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage:
-  oxbgp-benches micro [NAME] [--once]           (decode-1 decode-500 encode-pack api-parse api-parse-tokens json-encode framer)
+  oxbgp-benches micro [NAME] [--once]           (decode-1 decode-500 decode-nom-1 decode-nom-500 decode-nom-nlri-500
+                                                encode-pack api-parse api-parse-tokens api-announce json-encode framer)
   oxbgp-benches announce [--n N] [--sut oxbgp|exabgp] [--sut-bin PATH]
   oxbgp-benches announce-scaling [--sut ..]
   oxbgp-benches receive [--n N] [--sut ..] [--per-set K]
