@@ -20,6 +20,20 @@ const OCTET: [(u8, [u8; 3]); 256] = {
     t
 };
 
+/// [`OCTET`] followed by a dot: (digit count, digits and dot, left-aligned).
+const DOTTED: [(u8, [u8; 4]); 256] = {
+    let mut t = [(0u8, [0u8; 4]); 256];
+    let mut i = 0;
+    while i < 256 {
+        let (n, d) = OCTET[i];
+        let mut e = [d[0], d[1], d[2], 0];
+        e[n as usize] = b'.';
+        t[i] = (n, e);
+        i += 1;
+    }
+    t
+};
+
 /// The longest piece written in one go, a prefix element with a path
 /// identifier and its separator,
 /// `, { "nlri": "255.255.255.255/255", "path-information": "255.255.255.255" }`
@@ -34,8 +48,9 @@ pub(crate) type Piece = Ascii<PIECE>;
 /// below [`PIECE`].
 pub(crate) type Block = Ascii<1024>;
 
-/// ASCII text built on the stack. Writes past `N` are dropped (cut), never a
-/// panic; callers check [`Ascii::room`] so that nothing is cut.
+/// ASCII text built on the stack. Writes past `N` are cut (the text is then
+/// a prefix of what was written), never a panic; callers check
+/// [`Ascii::room`] so that nothing is cut.
 pub(crate) struct Ascii<const N: usize> {
     buf: [u8; N],
     len: usize,
@@ -86,15 +101,33 @@ impl<const N: usize> Ascii<N> {
     #[inline]
     pub(crate) fn octet(&mut self, v: u8) {
         let (n, d) = OCTET[v as usize];
-        if self.len + 3 <= N {
-            self.buf[self.len..self.len + 3].copy_from_slice(&d);
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + 3) {
+            dst.copy_from_slice(&d);
             self.len += n as usize;
+        } else {
+            // Near the end: the digits that fit (a cut, like `text`).
+            self.text(&d[..n as usize]);
         }
     }
 
-    /// Append a dotted quad.
+    /// Append a dotted quad: with room for the longest, four fixed 4-octet
+    /// copies of "digits." from [`DOTTED`], each advancing by its length.
     #[inline]
     pub(crate) fn ipv4(&mut self, a: u32) {
+        let start = self.len;
+        if let Some(dst) = self.buf.get_mut(start..start + 16) {
+            let mut p = 0;
+            for (i, v) in a.to_be_bytes().into_iter().enumerate() {
+                let (n, d) = DOTTED[v as usize];
+                if let Some(at) = dst.get_mut(p..p + 4) {
+                    at.copy_from_slice(&d);
+                }
+                // The last octet's dot is written but not kept.
+                p += n as usize + usize::from(i < 3);
+            }
+            self.len = start + p;
+            return;
+        }
         let [a, b, c, d] = a.to_be_bytes();
         self.octet(a);
         self.text(b".");
@@ -142,8 +175,10 @@ mod tests {
             a.ipv4(u32::MAX);
             a.text(b"/32");
         }
-        // Texts are cut at the end; octets that would not fit are dropped.
+        // Everything is cut at the end: the text is a prefix of the whole.
         assert_eq!(a.as_bytes().len(), PIECE);
+        let whole = "255.255.255.255/32".repeat(40);
+        assert_eq!(a.as_str(), &whole[..PIECE]);
         assert_eq!(a.room(), 0);
         assert!(a.as_str().starts_with("255.255.255.255/32255."));
         a.clear();
@@ -156,6 +191,20 @@ mod tests {
             let mut b = Piece::new();
             b.ipv4(a);
             b.as_str() == std::net::Ipv4Addr::from(a).to_string()
+        }
+
+        /// Near the end of the buffer (the octet-by-octet path) the text is
+        /// the same, cut at the end.
+        fn quad_near_the_end_is_cut_not_changed(a: u32, fill: u8) -> bool {
+            let mut b = Piece::new();
+            let fill = usize::from(fill) % PIECE;
+            for _ in 0..fill {
+                b.text(b"x");
+            }
+            b.ipv4(a);
+            let want = format!("{}{}", "x".repeat(fill), std::net::Ipv4Addr::from(a));
+            let s = b.as_str();
+            s == &want[..want.len().min(PIECE)]
         }
     }
 }
