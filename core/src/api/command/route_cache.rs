@@ -173,6 +173,11 @@ impl RouteLineCache {
         if prefix_of(prefix) != Some(*p) || plain_route_family(p) != *family {
             return;
         }
+        // `split /N` makes one route of a /N prefix but several of a shorter
+        // one: the route count depends on the prefix.
+        if rest.split(' ').any(|w| w == "split") {
+            return;
+        }
         let entry = Entry {
             head: head.into(),
             rest: rest.into(),
@@ -289,6 +294,11 @@ mod tests {
             (
                 "announce route 10.0.0.0/24 next-hop 1.1.1.1 watchdog w",
                 "announce route 10.0.1.0/24 next-hop 1.1.1.1 watchdog w",
+            ),
+            // one route for a /25 split /25, two for a /24
+            (
+                "announce route 10.0.0.0/25 next-hop 1.1.1.1 split /25",
+                "announce route 10.0.1.0/24 next-hop 1.1.1.1 split /25",
             ),
             // learned, but the new line differs
             (
