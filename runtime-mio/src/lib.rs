@@ -39,6 +39,21 @@ enum Source {
     ProcIn(ProcId),
 }
 
+/// An API process with this much output waiting pauses reading from peers
+/// (TCP then slows them down), so a slow reader of events loses nothing;
+/// reading resumes below [`BACKLOG_LOW`].
+const BACKLOG_HIGH: usize = 16 * 1024 * 1024;
+const BACKLOG_LOW: usize = 4 * 1024 * 1024;
+/// The longest pause: below every hold time (3 s at least, RFC 4271 §4.2),
+/// so a process that never reads can not make sessions expire. After it, one
+/// turn of reading, then a new pause if the process is still behind; output
+/// past `process::MAX_QUEUED` is dropped (logged) as before.
+const BACKLOG_GRACE: Duration = Duration::from_secs(2);
+/// Bytes read from one peer per turn: a peer sending a whole table in one
+/// burst is handled (and its events written) in slices, so the backlog check
+/// between turns can pause it before a process falls far behind.
+const CONN_READ_BUDGET: usize = 1024 * 1024;
+
 struct Conn {
     stream: TcpStream,
     token: Token,
@@ -47,6 +62,8 @@ struct Conn {
     closing: bool,
     /// Listed in `Runtime::unsent`: written at the end of this turn.
     flush_queued: bool,
+    /// Readable while reads were paused (listed in `Runtime::paused_reads`).
+    read_paused: bool,
 }
 
 pub struct Runtime {
@@ -66,6 +83,12 @@ pub struct Runtime {
     unsent: Vec<ConnId>,
     /// Process stdouts whose read budget ran out: read again next turn.
     read_again: Vec<Token>,
+    /// Since when peer reads are paused for a backlogged API process.
+    reads_paused: Option<std::time::Instant>,
+    /// Connections that became readable during the pause.
+    paused_reads: Vec<ConnId>,
+    /// Connections to read at the next turn (the pause ended).
+    resume_reads: Vec<ConnId>,
     signals: signal::Signals,
     inputs: VecDeque<Input>,
     exit_code: Option<i32>,
@@ -110,6 +133,9 @@ impl Runtime {
             unflushed: Vec::new(),
             unsent: Vec::new(),
             read_again: Vec::new(),
+            reads_paused: None,
+            paused_reads: Vec::new(),
+            resume_reads: Vec::new(),
             signals,
             inputs: VecDeque::new(),
             exit_code: None,
@@ -171,8 +197,9 @@ impl Runtime {
                 return Ok(code);
             }
             let now = self.now();
-            let timeout = if !self.read_again.is_empty() {
-                // A process had more to read than one turn's budget.
+            let timeout = if !self.read_again.is_empty() || !self.resume_reads.is_empty() {
+                // A process had more to read than one turn's budget, or
+                // peers wait to be read after a pause.
                 Some(Duration::ZERO)
             } else if deadline == Instant::NEVER {
                 None
@@ -182,12 +209,21 @@ impl Runtime {
                 let d = deadline.saturating_since(now);
                 Some(d + Duration::from_micros(999))
             };
+            // A pause ends by the grace period at the latest.
+            let timeout = match self.reads_paused {
+                Some(since) => {
+                    let left = BACKLOG_GRACE.saturating_sub(since.elapsed());
+                    Some(timeout.map_or(left, |t| t.min(left)))
+                }
+                None => timeout,
+            };
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
                 }
             }
             let again = std::mem::take(&mut self.read_again);
+            let resume = std::mem::take(&mut self.resume_reads);
             for ev in events.iter() {
                 self.dispatch(
                     ev.token(),
@@ -200,6 +236,9 @@ impl Runtime {
                 if !events.iter().any(|ev| ev.token() == token) {
                     self.dispatch(token, true, false, false);
                 }
+            }
+            for id in resume {
+                self.conn_readable(id);
             }
             if self.inputs.is_empty() {
                 self.inputs.push_back(Input::Tick);
@@ -245,6 +284,7 @@ impl Runtime {
                     }
                 }
                 record::flush(&mut self.record);
+                self.check_backlog();
                 return deadline;
             }
         }
@@ -284,6 +324,7 @@ impl Runtime {
                             out: VecDeque::new(),
                             closing: false,
                             flush_queued: false,
+                            read_paused: false,
                         },
                     );
                 }
@@ -584,6 +625,7 @@ impl Runtime {
                             out: VecDeque::new(),
                             closing: false,
                             flush_queued: false,
+                            read_paused: false,
                         },
                     );
                     log::debug!("incoming connection from {remote}");
@@ -658,7 +700,57 @@ impl Runtime {
             self.flush_conn(id);
         }
         if readable {
-            self.read_conn(id);
+            self.conn_readable(id);
+        }
+    }
+
+    /// Read from a peer, unless reads are paused for a backlogged process.
+    fn conn_readable(&mut self, id: ConnId) {
+        if self.reads_paused.is_none() {
+            return self.read_conn(id);
+        }
+        if let Some(c) = self.conns.get_mut(&id) {
+            if !c.read_paused {
+                c.read_paused = true;
+                self.paused_reads.push(id);
+            }
+        }
+    }
+
+    /// Pause reading from peers while an API process has a large backlog
+    /// of output (so events are delayed, not dropped), resume when it has
+    /// caught up or after [`BACKLOG_GRACE`]. ExaBGP blocks on such a write,
+    /// which stalls everything, sessions included.
+    fn check_backlog(&mut self) {
+        let (worst, name) = self
+            .processes
+            .values()
+            .map(|(p, _)| (p.queued(), p.name.as_str()))
+            .max_by_key(|(q, _)| *q)
+            .unwrap_or((0, ""));
+        match self.reads_paused {
+            None if worst > BACKLOG_HIGH => {
+                log::warn!(
+                    "process {name} is {worst} bytes behind: pausing reads from peers until it catches up"
+                );
+                self.reads_paused = Some(std::time::Instant::now());
+            }
+            Some(since) if worst < BACKLOG_LOW || since.elapsed() >= BACKLOG_GRACE => {
+                if worst >= BACKLOG_LOW {
+                    log::warn!(
+                        "process {name} is still {worst} bytes behind after {:?}: reading from peers for a turn",
+                        BACKLOG_GRACE
+                    );
+                }
+                self.reads_paused = None;
+                for id in std::mem::take(&mut self.paused_reads) {
+                    if let Some(c) = self.conns.get_mut(&id) {
+                        c.read_paused = false;
+                        self.resume_reads.push(id);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -669,7 +761,14 @@ impl Runtime {
                 return;
             };
             let mut buf = BytesMut::with_capacity(65536);
+            let mut budget = CONN_READ_BUDGET;
             loop {
+                if budget == 0 {
+                    // More may be waiting: read again next turn, after the
+                    // core has handled this much (and the backlog check ran).
+                    self.resume_reads.push(id);
+                    break;
+                }
                 let start = buf.len();
                 buf.resize(start + 16384, 0);
                 match c.stream.read(&mut buf[start..]) {
@@ -679,6 +778,7 @@ impl Runtime {
                         break;
                     }
                     Ok(n) => {
+                        budget = budget.saturating_sub(n);
                         buf.truncate(start + n);
                         if buf.len() >= 262_144 {
                             self.inputs.push_back(Input::Received {

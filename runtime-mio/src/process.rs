@@ -280,6 +280,11 @@ impl Process {
     /// Queue bytes for the process's stdin; they are written by the next
     /// [`Process::flush`] (the event loop flushes once per turn). Returns false
     /// once the pipe is broken.
+    /// Bytes waiting to be written to the process's stdin.
+    pub fn queued(&self) -> usize {
+        self.queued
+    }
+
     pub fn write(&mut self, data: Bytes) -> bool {
         if self.stdin.is_none() {
             return false;

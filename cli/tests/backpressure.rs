@@ -1,0 +1,206 @@
+//! A slow JSON monitor loses no UPDATE: while an API process is far behind on
+//! its input, the mio runtime stops reading from peers (TCP slows them down)
+//! instead of dropping the process's output once its queue is full.
+//!
+//! The monitor sleeps 3 s before reading, while a peer sends 2.5M prefixes:
+//! ~75 MB of JSON, more than the 64 MB a process may have queued. Without
+//! the pause the daemon drops output past 64 MB and the count never arrives.
+
+use oxbgp_core::wire::attribute::{
+    AsPath, AsPathSegment, Attribute, Attributes, Origin, SegmentKind,
+};
+use oxbgp_core::wire::nlri::{Nlri, Prefix};
+use oxbgp_core::wire::update::pack_announce;
+use oxbgp_core::wire::{CodecContext, Family};
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_oxbgp");
+const PREFIXES: usize = 2_500_000;
+
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.0.id() as i32, libc::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("oxbgp-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn free_port(ip: &str) -> u16 {
+    TcpListener::bind(format!("{ip}:0"))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal OPEN: AS 65001, hold time 90, no optional parameters (so IPv4
+/// unicast with 2-octet AS numbers).
+fn open_msg() -> Vec<u8> {
+    let mut m = vec![0xFF; 16];
+    m.extend_from_slice(&29u16.to_be_bytes());
+    m.extend_from_slice(&[1, 4]);
+    m.extend_from_slice(&65001u16.to_be_bytes());
+    m.extend_from_slice(&90u16.to_be_bytes());
+    m.extend_from_slice(&[10, 0, 0, 1, 0]);
+    m
+}
+
+fn keepalive() -> Vec<u8> {
+    let mut m = vec![0xFF; 16];
+    m.extend_from_slice(&[0, 19, 4]);
+    m
+}
+
+/// Read whole messages until one of `kind` arrives.
+fn read_until(s: &mut TcpStream, kind: u8) {
+    loop {
+        let mut h = [0u8; 19];
+        s.read_exact(&mut h).expect("a message from the daemon");
+        let len = u16::from_be_bytes([h[16], h[17]]) as usize;
+        let mut body = vec![0u8; len.saturating_sub(19)];
+        s.read_exact(&mut body).unwrap();
+        if h[18] == kind {
+            return;
+        }
+    }
+}
+
+/// The table as full-size UPDATEs: 2.5M distinct /24s from 1.0.0.0.
+fn updates() -> Vec<u8> {
+    let mut attrs = Attributes::new();
+    attrs.set(Attribute::Origin(Origin::Igp));
+    attrs.set(Attribute::AsPath(AsPath {
+        segments: [AsPathSegment {
+            kind: SegmentKind::Sequence,
+            asns: [65001].into_iter().collect(),
+        }]
+        .into_iter()
+        .collect(),
+    }));
+    let nlri: Vec<Nlri> = (0..PREFIXES as u32)
+        .map(|i| {
+            Nlri::prefix(Prefix::V4 {
+                addr: 0x0100_0000 + (i << 8),
+                len: 24,
+            })
+        })
+        .collect();
+    let mut msgs = Vec::new();
+    pack_announce(
+        Family::IPV4_UNICAST,
+        &attrs,
+        &[IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))],
+        &nlri,
+        &CodecContext::default(),
+        &mut msgs,
+    );
+    msgs.concat()
+}
+
+#[test]
+fn a_slow_json_monitor_loses_no_update() {
+    let d = scratch("backpressure");
+    let count = d.join("count");
+    let monitor = d.join("monitor.py");
+    // Sleeps, then counts prefixes ("nlri" keys) and reports when all came.
+    std::fs::write(
+        &monitor,
+        format!(
+            "import os, sys, time\n\
+             time.sleep(3)\n\
+             seen, carry, done = 0, b'', False\n\
+             while True:\n\
+             \x20   b = os.read(0, 1 << 20)\n\
+             \x20   if not b:\n\
+             \x20       break\n\
+             \x20   d = carry + b\n\
+             \x20   seen += d.count(b'\"nlri\"')\n\
+             \x20   carry = d[-5:]\n\
+             \x20   if seen >= {PREFIXES} and not done:\n\
+             \x20       open('{}.tmp', 'w').write(str(seen))\n\
+             \x20       os.rename('{0}.tmp', '{0}')\n\
+             \x20       done = True\n",
+            count.display()
+        ),
+    )
+    .unwrap();
+    let port = free_port("127.0.0.5");
+    let conf = d.join("monitor.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "process monitor {{\n  run python3 {};\n  encoder json;\n}}\n\
+             neighbor 127.0.0.1 {{\n  router-id 10.0.0.5;\n  local-address 127.0.0.5;\n  \
+             local-as 65005;\n  peer-as 65001;\n  passive;\n  family {{ ipv4 unicast; }}\n  \
+             api {{\n    processes [ monitor ];\n    receive {{ parsed; update; }}\n  }}\n}}\n",
+            monitor.display()
+        ),
+    )
+    .unwrap();
+    let log_path = d.join("oxbgp.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = Command::new(BIN)
+        .arg(&conf)
+        .env("exabgp_tcp_port", port.to_string())
+        .env("exabgp_tcp_bind", "127.0.0.5")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _daemon = Daemon(child);
+    let table = updates();
+
+    let addr: SocketAddr = format!("127.0.0.5:{port}").parse().unwrap();
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut s = loop {
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            Ok(s) => break s,
+            Err(e) if Instant::now() < end => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("cannot connect to {addr}: {e}"),
+        }
+    };
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&open_msg()).unwrap();
+    read_until(&mut s, 1);
+    s.write_all(&keepalive()).unwrap();
+    read_until(&mut s, 4);
+    // Blocks while the daemon pauses reading: that is the point.
+    s.write_all(&table).unwrap();
+
+    let end = Instant::now() + Duration::from_secs(120);
+    while !count.exists() {
+        assert!(
+            Instant::now() < end,
+            "the monitor never saw all {PREFIXES} prefixes; daemon log:\n{}",
+            std::fs::read_to_string(&log_path).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let seen: usize = std::fs::read_to_string(&count).unwrap().parse().unwrap();
+    assert_eq!(seen, PREFIXES);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("pausing reads from peers"), "{log}");
+    assert!(!log.contains("dropping further output"), "{log}");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&d);
+}
