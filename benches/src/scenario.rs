@@ -268,6 +268,13 @@ pub fn announce(o: &Opts, n: u64) -> io::Result<AnnounceResult> {
 /// to OUT, then keeps draining stdin until the daemon closes it.
 pub fn count(n: u64, out: &Path) -> io::Result<()> {
     const NEEDLE: &[u8] = b"\"nlri\"";
+    // A slow monitor: start reading late (inherited through the daemon).
+    if let Some(ms) = std::env::var("OXBGP_BENCH_READER_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
     let mut stdin = io::stdin().lock();
     let mut buf = vec![0u8; 1 << 20];
     let mut carry = 0usize;
