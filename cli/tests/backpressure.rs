@@ -13,52 +13,14 @@ use oxbgp_core::wire::nlri::{Nlri, Prefix};
 use oxbgp_core::wire::update::pack_announce;
 use oxbgp_core::wire::{CodecContext, Family};
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_oxbgp");
+mod support;
+use support::{connect, free_port, open_msg, scratch, Daemon, BIN};
+
 const PREFIXES: usize = 2_500_000;
-
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe {
-            libc::kill(self.0.id() as i32, libc::SIGKILL);
-        }
-        let _ = self.0.wait();
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("oxbgp-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn free_port(ip: &str) -> u16 {
-    TcpListener::bind(format!("{ip}:0"))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A minimal OPEN: AS 65001, hold time 90, no optional parameters (so IPv4
-/// unicast with 2-octet AS numbers).
-fn open_msg() -> Vec<u8> {
-    let mut m = vec![0xFF; 16];
-    m.extend_from_slice(&29u16.to_be_bytes());
-    m.extend_from_slice(&[1, 4]);
-    m.extend_from_slice(&65001u16.to_be_bytes());
-    m.extend_from_slice(&90u16.to_be_bytes());
-    m.extend_from_slice(&[10, 0, 0, 1, 0]);
-    m
-}
 
 fn keepalive() -> Vec<u8> {
     let mut m = vec![0xFF; 16];
@@ -114,7 +76,7 @@ fn updates() -> Vec<u8> {
 
 #[test]
 fn a_slow_json_monitor_loses_no_update() {
-    let d = scratch("backpressure");
+    let d = scratch("cli", "backpressure");
     let count = d.join("count");
     let monitor = d.join("monitor.py");
     // Sleeps, then counts prefixes ("nlri" keys) and reports when all came.
@@ -168,19 +130,9 @@ fn a_slow_json_monitor_loses_no_update() {
     let table = updates();
 
     let addr: SocketAddr = format!("127.0.0.5:{port}").parse().unwrap();
-    let end = Instant::now() + Duration::from_secs(10);
-    let mut s = loop {
-        match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
-            Ok(s) => break s,
-            Err(e) if Instant::now() < end => {
-                let _ = e;
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => panic!("cannot connect to {addr}: {e}"),
-        }
-    };
+    let mut s = connect(addr);
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(&open_msg()).unwrap();
+    s.write_all(&open_msg(4, 65001, 90, [10, 0, 0, 1])).unwrap();
     read_until(&mut s, 1);
     s.write_all(&keepalive()).unwrap();
     read_until(&mut s, 4);

@@ -3,18 +3,16 @@
 //! NOTIFICATION RFC 4271 §6.1/§6.2 asks for — without crashing.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_oxbgp");
+mod support;
+use support::{connect, free_port, open_msg, Daemon, BIN};
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("oxbgp-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    support::scratch("cli", name)
 }
 
 fn validate(path: &Path) -> (i32, String) {
@@ -98,44 +96,6 @@ fn decode_prints_exabgp_json() {
     );
 }
 
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe {
-            libc::kill(self.0.id() as i32, libc::SIGKILL);
-        }
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port(ip: &str) -> u16 {
-    TcpListener::bind(format!("{ip}:0"))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Connect from 127.0.0.1 to the daemon listening on `addr`, retrying while it starts.
-fn connect(addr: SocketAddr) -> TcpStream {
-    let end = Instant::now() + Duration::from_secs(10);
-    loop {
-        match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
-            Ok(s) => {
-                s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-                return s;
-            }
-            Err(e) if Instant::now() < end => {
-                let _ = e;
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => panic!("cannot connect to {addr}: {e}"),
-        }
-    }
-}
-
 /// Read messages until a NOTIFICATION arrives; returns (code, subcode, data).
 fn read_notification(s: &mut TcpStream) -> (u8, u8, Vec<u8>) {
     loop {
@@ -149,18 +109,6 @@ fn read_notification(s: &mut TcpStream) -> (u8, u8, Vec<u8>) {
             return (body[0], body[1], body[2..].to_vec());
         }
     }
-}
-
-fn open_msg(version: u8, asn: u16, hold: u16, id: [u8; 4]) -> Vec<u8> {
-    let mut m = vec![0xFF; 16];
-    m.extend_from_slice(&29u16.to_be_bytes());
-    m.push(1);
-    m.push(version);
-    m.extend_from_slice(&asn.to_be_bytes());
-    m.extend_from_slice(&hold.to_be_bytes());
-    m.extend_from_slice(&id);
-    m.push(0);
-    m
 }
 
 #[test]
