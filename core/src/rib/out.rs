@@ -510,7 +510,8 @@ impl AdjRibOut {
         self.announce_id(family, nlri, attr)
     }
 
-    /// [`Self::withdraw_with_attributes`] with a shared attribute set.
+    /// A withdrawal carrying an attribute set (API `withdraw ... <attributes>`),
+    /// shared with its producer ([`AttrTable::intern_shared`]).
     pub fn withdraw_shared(&mut self, family: Family, nlri: Nlri, attrs: &Arc<RouteAttributes>) {
         let attr = self.attrs.intern_shared(attrs);
         self.withdraw_inner(family, nlri, Some(attr))
@@ -542,12 +543,6 @@ impl AdjRibOut {
     /// Queue a withdrawal. ExaBGP sends it even for a key it never announced.
     pub fn withdraw(&mut self, family: Family, nlri: Nlri) {
         self.withdraw_inner(family, nlri, None)
-    }
-
-    /// A withdrawal carrying an attribute set (API `withdraw ... <attributes>`).
-    pub fn withdraw_with_attributes(&mut self, family: Family, nlri: Nlri, attrs: RouteAttributes) {
-        let attr = self.attrs.intern(attrs);
-        self.withdraw_inner(family, nlri, Some(attr))
     }
 
     fn withdraw_inner(&mut self, family: Family, nlri: Nlri, attr: Option<AttrId>) {

@@ -16,12 +16,17 @@ use crate::fsm::State;
 use crate::io::{Event, Output, ProcId};
 use crate::rib::encode::{self, Outbound};
 use crate::rib::routes::{self, RibRoute};
+use crate::rib::RouteAttributes;
 use crate::time::Instant;
 use crate::wire::family::Family;
 use crate::wire::nlri::Nlri;
 use crate::wire::route_refresh::{RefreshSubtype, RouteRefresh};
 use crate::wire::Message;
 use smallvec::SmallVec;
+use std::sync::Arc;
+
+/// A route as every selected peer receives it.
+type SharedRoute = (Family, Nlri, Arc<RouteAttributes>);
 
 impl Speaker {
     /// One line from process `from` (None: the control channel, which may
@@ -31,7 +36,15 @@ impl Speaker {
             return;
         }
         if let Some(hit) = self.route_cache.lookup(line) {
-            let ok = self.change_cached(from, hit);
+            let CachedRoute {
+                action,
+                selector,
+                family,
+                nlri,
+                attrs,
+            } = hit;
+            let announce = action == Action::Announce;
+            let ok = self.change_shared(from, &selector, &[(family, nlri, attrs)], announce);
             return self.answer(from, ok);
         }
         let cmd = match command::parse(line) {
@@ -94,8 +107,7 @@ impl Speaker {
     }
 
     /// Announce (or withdraw) RIB entries on the selected peers that carry
-    /// their family; `false` when no peer is selected (→ `error`). The routes
-    /// are moved into the last peer's RIB (cloned for the others).
+    /// their family; `false` when no peer is selected (→ `error`).
     fn change(
         &mut self,
         from: Option<ProcId>,
@@ -103,51 +115,30 @@ impl Speaker {
         routes: Vec<RibRoute>,
         announce: bool,
     ) -> bool {
-        let peers = self.selected(from, selector);
-        let Some((&last, others)) = peers.split_last() else {
-            log::warn!("no neighbor matching the command");
-            return false;
-        };
-        for &i in others {
-            for r in &routes {
-                apply(&mut self.peers[i], r.clone(), announce);
-            }
-        }
-        for r in routes {
-            apply(&mut self.peers[last], r, announce);
-        }
-        self.rib_dirty = true;
-        true
+        let routes: Vec<SharedRoute> = routes
+            .into_iter()
+            .map(|r| (r.family, r.nlri, Arc::new(r.attrs)))
+            .collect();
+        self.change_shared(from, selector, &routes, announce)
     }
 
-    /// [`Self::change`] for a line the parse cache recognised: one route
-    /// whose attribute set is shared with the cache (interned by pointer).
-    fn change_cached(&mut self, from: Option<ProcId>, hit: CachedRoute) -> bool {
-        let CachedRoute {
-            action,
-            selector,
-            family,
-            nlri,
-            attrs,
-        } = hit;
-        let peers = self.selected(from, &selector);
+    /// [`Self::change`] with attribute sets every selected peer shares (and
+    /// the parse cache too: each Adj-RIB-Out interns them by pointer).
+    fn change_shared(
+        &mut self,
+        from: Option<ProcId>,
+        selector: &Selector,
+        routes: &[SharedRoute],
+        announce: bool,
+    ) -> bool {
+        let peers = self.selected(from, selector);
         if peers.is_empty() {
             log::warn!("no neighbor matching the command");
             return false;
         }
         for i in peers {
-            let p = &mut self.peers[i];
-            if !family_configured(p, family) {
-                continue;
-            }
-            match action {
-                Action::Announce => {
-                    p.rib.announce_shared(family, nlri.clone(), &attrs);
-                }
-                Action::Withdraw if attrs.attributes.is_empty() => {
-                    p.rib.withdraw(family, nlri.clone())
-                }
-                Action::Withdraw => p.rib.withdraw_shared(family, nlri.clone(), &attrs),
+            for (family, nlri, attrs) in routes {
+                apply(&mut self.peers[i], *family, nlri.clone(), attrs, announce);
             }
         }
         self.rib_dirty = true;
@@ -730,31 +721,29 @@ fn neighbor_name(c: &crate::config::NeighborConfig) -> String {
     )
 }
 
-/// Whether `p` carries `family`; logs the refusal when not.
-fn family_configured(p: &super::Peer, family: Family) -> bool {
-    let ok = p.config.families.contains(&family);
-    if !ok {
+/// One route change on one peer's Adj-RIB-Out.
+fn apply(
+    p: &mut super::Peer,
+    family: Family,
+    nlri: Nlri,
+    attrs: &Arc<RouteAttributes>,
+    announce: bool,
+) {
+    if !p.config.families.contains(&family) {
         log::error!(
             "the route family ({family}) is not configured on neighbor {}",
             p.address()
         );
-    }
-    ok
-}
-
-/// One route change on one peer's Adj-RIB-Out.
-fn apply(p: &mut super::Peer, r: RibRoute, announce: bool) {
-    if !family_configured(p, r.family) {
         return;
     }
     if announce {
-        p.rib.announce(r.family, r.nlri, r.attrs);
-    } else if r.attrs.attributes.is_empty() {
-        p.rib.withdraw(r.family, r.nlri);
+        p.rib.announce_shared(family, nlri, attrs);
+    } else if attrs.attributes.is_empty() {
+        p.rib.withdraw(family, nlri);
     } else {
         // ExaBGP sends the attributes given with the withdrawal (visible
         // on MP_UNREACH UPDATEs, api-ipv4).
-        p.rib.withdraw_with_attributes(r.family, r.nlri, r.attrs);
+        p.rib.withdraw_shared(family, nlri, attrs);
     }
 }
 
