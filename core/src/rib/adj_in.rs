@@ -13,6 +13,7 @@
 //! inline, labels apart). The attributes of one UPDATE are shared by all its
 //! prefixes.
 
+use super::neighbour_hash::{network, spread};
 use super::out::{to_key, to_nlri, Key, KeyHasher, Labels};
 use crate::wire::attribute::{Attribute, Attributes};
 use crate::wire::family::Family;
@@ -89,14 +90,8 @@ const MAX_SETS: u32 = 1 << 24;
 /// packed as `addr << 32 | len << 24 | set`. Equality and hash look at the
 /// prefix only, so a set replaces the entry with a new set number.
 ///
-/// The hash puts the low 6 bits of the network number (the address shifted
-/// right by the host bits) in the low bits, which pick the bucket, and a mix
-/// of the rest above them: 64 consecutive prefixes of one length fill 64
-/// neighbouring buckets (a few cache lines) instead of 64 random pages, while
-/// distinct runs of 64 still spread over the whole table (a run is at most 64
-/// keys, so a peer cannot pile more than that onto one spot without breaking
-/// the mix). The same low bits also go into the top 7 bits, the per-bucket tag
-/// the table compares first, so neighbours do not all share one tag.
+/// Hashed by [`super::neighbour_hash`]: consecutive prefixes land in
+/// neighbouring buckets.
 #[derive(Clone, Copy, Debug)]
 struct V4Entry(u64);
 
@@ -116,20 +111,8 @@ impl V4Entry {
 
     fn spread(self) -> u64 {
         let (addr, len) = (self.addr(), self.len());
-        let net = match len {
-            1..=32 => addr >> (32 - len),
-            _ => addr,
-        };
-        let run = u64::from(net & 63);
-        let mut x = u64::from(net >> 6) | u64::from(len) << 32;
-        // splitmix64's finalizer: a bijection whose every output bit depends
-        // on every input bit.
-        x ^= x >> 30;
-        x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        x ^= x >> 27;
-        x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-        x ^= x >> 31;
-        ((x & !63) ^ (run << 57)) | run
+        let net = network(addr, len);
+        spread(u64::from(net), u64::from(net >> 6) | u64::from(len) << 32)
     }
 }
 

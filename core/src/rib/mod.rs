@@ -10,6 +10,7 @@
 pub mod adj_in;
 pub mod attrs;
 pub mod encode;
+mod neighbour_hash;
 pub mod out;
 pub mod routes;
 

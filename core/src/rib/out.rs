@@ -17,6 +17,7 @@
 //! every iteration follows slot order, so output order is deterministic.
 
 use super::attrs::{AttrId, AttrTable, RouteAttributes};
+use super::neighbour_hash::{mix64, network, spread};
 use crate::wire::family::{Afi, Family, Safi};
 use crate::wire::nlri::{Label, Nlri, Prefix};
 use smallvec::SmallVec;
@@ -149,16 +150,6 @@ impl Hasher for KeyHasher {
     }
 }
 
-/// splitmix64's finalizer: a bijection whose every output bit depends on
-/// every input bit.
-fn mix64(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
 /// The index is keyed by a [`key_hash`]: its low 6 bits pick neighbouring
 /// buckets, the rest is mixed again to spread the runs and to fill the
 /// table's per-bucket tag (the top 7 bits), so that neighbours in one run
@@ -168,9 +159,7 @@ struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
-        let run = self.0 & 63;
-        let x = mix64(self.0 >> 6);
-        ((x & !63) ^ (run << 57)) | run
+        spread(self.0, self.0 >> 6)
     }
     fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
@@ -183,18 +172,12 @@ impl Hasher for IdHasher {
 }
 
 /// 32 bits identifying a key (collisions are chained). For plain IPv4
-/// prefixes the low 6 bits are the low bits of the network number (the
-/// address without its host bits) and the rest a mix of everything else:
-/// feeds and tables list prefixes in order, and 64 consecutive prefixes then
-/// land in 64 neighbouring index buckets (a few cache lines) instead of 64
-/// random ones. A run holds at most 64 keys, so no input can pile more than
-/// that onto one spot of the table.
+/// prefixes the low 6 bits are the low bits of the network number and the
+/// rest a mix of everything else, so that [`IdHasher`] keeps consecutive
+/// prefixes in neighbouring buckets ([`super::neighbour_hash`]).
 fn key_hash(family: Family, key: &Key) -> u32 {
     if let Key::V4 { addr, len, path_id } = *key {
-        let net = match len {
-            1..=32 => addr >> (32 - len),
-            _ => addr,
-        };
+        let net = network(addr, len);
         let fam = (u64::from(family.afi.0) << 8) | u64::from(family.safi.0);
         let rest = u64::from(net >> 6)
             | u64::from(len) << 26
