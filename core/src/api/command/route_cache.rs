@@ -115,16 +115,7 @@ impl RouteLineCache {
     /// prefix was [`learn`](Self::learn)ed.
     pub fn lookup(&self, raw: &str) -> Option<CachedRoute> {
         let (head, prefix, rest) = split(raw)?;
-        let matches = |e: &&Entry| *e.rest == *rest && *e.head == *head;
-        // Runs of lines share their attributes: try the last hit first.
-        let e = match self.entries.get(self.last.get()).filter(matches) {
-            Some(e) => e,
-            None => {
-                let i = self.entries.iter().position(|e| matches(&e))?;
-                self.last.set(i);
-                &self.entries[i]
-            }
-        };
+        let e = &self.entries[self.find(head, rest)?];
         let prefix = prefix_of(prefix)?;
         if prefix.is_ipv4() != e.ipv4 {
             return None;
@@ -190,21 +181,34 @@ impl RouteLineCache {
                 next_hop: *next_hop,
             }),
         };
-        if let Some(i) = self
-            .entries
-            .iter()
-            .position(|e| e.rest == entry.rest && e.head == entry.head)
-        {
-            self.entries[i] = entry;
-            self.last.set(i);
-        } else if self.entries.len() < ENTRIES {
-            self.entries.push(entry);
-            self.last.set(self.entries.len() - 1);
-        } else {
-            self.entries[self.next] = entry;
-            self.last.set(self.next);
-            self.next = (self.next + 1) % ENTRIES;
+        let i = match self.find(head, rest) {
+            Some(i) => i,
+            None if self.entries.len() < ENTRIES => {
+                self.entries.push(entry);
+                self.last.set(self.entries.len() - 1);
+                return;
+            }
+            None => {
+                let i = self.next;
+                self.next = (i + 1) % ENTRIES;
+                i
+            }
+        };
+        self.entries[i] = entry;
+        self.last.set(i);
+    }
+
+    /// The entry for these words around the prefix; it becomes the last hit.
+    fn find(&self, head: &str, rest: &str) -> Option<usize> {
+        let matches = |e: &Entry| *e.rest == *rest && *e.head == *head;
+        // Runs of lines share their attributes: try the last hit first.
+        let last = self.last.get();
+        if self.entries.get(last).is_some_and(matches) {
+            return Some(last);
         }
+        let i = self.entries.iter().position(matches)?;
+        self.last.set(i);
+        Some(i)
     }
 }
 
