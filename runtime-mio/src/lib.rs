@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use oxbgp_core::config::Config;
-use oxbgp_core::io::{Control, Event, ProcessSignal};
+use oxbgp_core::io::{Event, ProcessSignal};
 use oxbgp_core::{ConnId, Input, Instant, Output, ProcId, Settings, Speaker};
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read, Write};
@@ -62,8 +62,6 @@ struct Conn {
     closing: bool,
     /// Listed in `Runtime::unsent`: written at the end of this turn.
     flush_queued: bool,
-    /// Readable while reads were paused (listed in `Runtime::paused_reads`).
-    read_paused: bool,
 }
 
 pub struct Runtime {
@@ -85,9 +83,8 @@ pub struct Runtime {
     read_again: Vec<Token>,
     /// Since when peer reads are paused for a backlogged API process.
     reads_paused: Option<std::time::Instant>,
-    /// Connections that became readable during the pause.
-    paused_reads: Vec<ConnId>,
-    /// Connections to read at the next turn (the pause ended).
+    /// Connections to read at the next turn (a pause ended, or a read budget
+    /// ran out).
     resume_reads: Vec<ConnId>,
     signals: signal::Signals,
     inputs: VecDeque<Input>,
@@ -134,7 +131,6 @@ impl Runtime {
             unsent: Vec::new(),
             read_again: Vec::new(),
             reads_paused: None,
-            paused_reads: Vec::new(),
             resume_reads: Vec::new(),
             signals,
             inputs: VecDeque::new(),
@@ -324,7 +320,6 @@ impl Runtime {
                             out: VecDeque::new(),
                             closing: false,
                             flush_queued: false,
-                            read_paused: false,
                         },
                     );
                 }
@@ -478,13 +473,8 @@ impl Runtime {
                 let Some((p, _)) = self.processes.get_mut(&id) else {
                     return;
                 };
-                let r = p.read_stdout(process::READ_BUDGET);
-                if !r.text.is_empty() {
-                    self.inputs.push_back(Input::ProcessLines {
-                        process: id,
-                        text: r.text,
-                    });
-                }
+                let mut r = p.read_stdout(process::READ_BUDGET);
+                self.inputs.extend(r.take_input(id));
                 if r.more {
                     self.read_again.push(token);
                 }
@@ -522,32 +512,11 @@ impl Runtime {
     }
 
     fn on_signal(&mut self, sig: libc::c_int) {
-        match sig {
-            libc::SIGTERM | libc::SIGINT | libc::SIGHUP => {
-                log::info!("signal {sig}: shutting down");
-                self.inputs.push_back(Input::Control(Control::Shutdown));
-            }
-            libc::SIGUSR1 | libc::SIGUSR2 | libc::SIGALRM => {
-                let Some(reload) = self.reloader.as_mut() else {
-                    log::warn!("signal {sig}: no configuration to reload");
-                    return;
-                };
-                match reload() {
-                    Ok(cfg) => {
-                        let cfg = Box::new(cfg);
-                        log::info!("signal {sig}: reloading the configuration");
-                        self.inputs.push_back(Input::Control(match sig {
-                            libc::SIGUSR1 => Control::Reload(cfg),
-                            libc::SIGUSR2 => Control::ReloadAll(cfg),
-                            _ => Control::Restart(cfg),
-                        }));
-                    }
-                    // A bad file keeps the running configuration (ExaBGP rolls back).
-                    Err(e) => log::error!("reload failed, keeping the running configuration: {e}"),
-                }
-            }
-            libc::SIGCHLD => self.reap(),
-            _ => {}
+        if sig == libc::SIGCHLD {
+            return self.reap();
+        }
+        if let Some(input) = signal::control_input(sig, self.reloader.as_mut()) {
+            self.inputs.push_back(input);
         }
     }
 
@@ -562,13 +531,7 @@ impl Runtime {
         for (id, code) in gone {
             if let Some((mut p, tokens)) = self.processes.remove(&id) {
                 // Forward what is still in the pipes before reporting the exit.
-                let r = p.read_stdout(usize::MAX);
-                if !r.text.is_empty() {
-                    self.inputs.push_back(Input::ProcessLines {
-                        process: id,
-                        text: r.text,
-                    });
-                }
+                self.inputs.extend(p.read_stdout(usize::MAX).take_input(id));
                 for line in p.read_stderr().lines() {
                     log::warn!("process {}: {}", p.name, line);
                 }
@@ -625,7 +588,6 @@ impl Runtime {
                             out: VecDeque::new(),
                             closing: false,
                             flush_queued: false,
-                            read_paused: false,
                         },
                     );
                     log::debug!("incoming connection from {remote}");
@@ -704,16 +666,11 @@ impl Runtime {
         }
     }
 
-    /// Read from a peer, unless reads are paused for a backlogged process.
+    /// Read from a peer, unless reads are paused for a backlogged process
+    /// (the end of the pause reads every peer: readiness is edge-triggered).
     fn conn_readable(&mut self, id: ConnId) {
         if self.reads_paused.is_none() {
-            return self.read_conn(id);
-        }
-        if let Some(c) = self.conns.get_mut(&id) {
-            if !c.read_paused {
-                c.read_paused = true;
-                self.paused_reads.push(id);
-            }
+            self.read_conn(id);
         }
     }
 
@@ -743,12 +700,8 @@ impl Runtime {
                     );
                 }
                 self.reads_paused = None;
-                for id in std::mem::take(&mut self.paused_reads) {
-                    if let Some(c) = self.conns.get_mut(&id) {
-                        c.read_paused = false;
-                        self.resume_reads.push(id);
-                    }
-                }
+                let established = self.conns.iter().filter(|(_, c)| !c.connecting);
+                self.resume_reads.extend(established.map(|(id, _)| *id));
             }
             _ => {}
         }

@@ -5,6 +5,7 @@
 //! can not stall the daemon (ExaBGP wedges there: issues #932, #1034).
 
 use bytes::{Bytes, BytesMut};
+use oxbgp_core::{Input, ProcId};
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::os::unix::process::CommandExt;
@@ -136,6 +137,22 @@ pub struct ReadResult {
 }
 
 impl ReadResult {
+    /// Nothing read: the pipe is gone.
+    fn closed() -> ReadResult {
+        ReadResult {
+            text: String::new(),
+            eof: true,
+            too_long: false,
+            more: false,
+        }
+    }
+
+    /// The core's input for the lines read from process `process`' stdout,
+    /// if any (both runtimes hand each read over this way).
+    pub fn take_input(&mut self, process: ProcId) -> Option<Input> {
+        lines_input(process, std::mem::take(&mut self.text))
+    }
+
     /// The lines, trailing blanks removed (stderr goes to the log this way).
     pub fn lines(&self) -> impl Iterator<Item = &str> {
         self.text.split_terminator('\n').map(str::trim_end)
@@ -192,6 +209,11 @@ impl LineSplitter {
             self.partial.clear();
         }
     }
+}
+
+/// [`Input::ProcessLines`] for `text`, unless it holds no line.
+pub fn lines_input(process: ProcId, text: String) -> Option<Input> {
+    (!text.is_empty()).then_some(Input::ProcessLines { process, text })
 }
 
 fn push_text(out: &mut String, b: &[u8]) {
@@ -256,35 +278,25 @@ impl Process {
     pub fn read_stdout(&mut self, budget: usize) -> ReadResult {
         match self.stdout.as_mut() {
             Some(p) => read_lines(p, &mut self.out_lines, &mut self.read_buf, budget),
-            None => ReadResult {
-                text: String::new(),
-                eof: true,
-                too_long: false,
-                more: false,
-            },
+            None => ReadResult::closed(),
         }
     }
 
     pub fn read_stderr(&mut self) -> ReadResult {
         match self.stderr.as_mut() {
             Some(p) => read_lines(p, &mut self.err_lines, &mut self.read_buf, usize::MAX),
-            None => ReadResult {
-                text: String::new(),
-                eof: true,
-                too_long: false,
-                more: false,
-            },
+            None => ReadResult::closed(),
         }
     }
 
-    /// Queue bytes for the process's stdin; they are written by the next
-    /// [`Process::flush`] (the event loop flushes once per turn). Returns false
-    /// once the pipe is broken.
     /// Bytes waiting to be written to the process's stdin.
     pub fn queued(&self) -> usize {
         self.queued
     }
 
+    /// Queue bytes for the process's stdin; they are written by the next
+    /// [`Process::flush`] (the event loop flushes once per turn). Returns false
+    /// once the pipe is broken.
     pub fn write(&mut self, data: Bytes) -> bool {
         if self.stdin.is_none() {
             return false;

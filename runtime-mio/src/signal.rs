@@ -91,3 +91,45 @@ impl Drop for Signals {
         WRITE_FD.store(-1, Ordering::Relaxed);
     }
 }
+
+/// What a signal asks of the core, as ExaBGP maps them (shared by both
+/// runtimes): SIGTERM/SIGINT/SIGHUP shut down; SIGUSR1, SIGUSR2 and SIGALRM
+/// reload the configuration through `reloader` (neighbors changed, all
+/// neighbors, restart). None for other signals (SIGCHLD is the runtime's),
+/// and for a reload without a reloader or with a bad file (ExaBGP keeps the
+/// running configuration).
+pub fn control_input(
+    sig: libc::c_int,
+    reloader: Option<&mut crate::Reloader>,
+) -> Option<oxbgp_core::Input> {
+    use oxbgp_core::io::Control;
+    use oxbgp_core::Input;
+    match sig {
+        libc::SIGTERM | libc::SIGINT | libc::SIGHUP => {
+            log::info!("signal {sig}: shutting down");
+            Some(Input::Control(Control::Shutdown))
+        }
+        libc::SIGUSR1 | libc::SIGUSR2 | libc::SIGALRM => {
+            let Some(reload) = reloader else {
+                log::warn!("signal {sig}: no configuration to reload");
+                return None;
+            };
+            match reload() {
+                Ok(cfg) => {
+                    let cfg = Box::new(cfg);
+                    log::info!("signal {sig}: reloading the configuration");
+                    Some(Input::Control(match sig {
+                        libc::SIGUSR1 => Control::Reload(cfg),
+                        libc::SIGUSR2 => Control::ReloadAll(cfg),
+                        _ => Control::Restart(cfg),
+                    }))
+                }
+                Err(e) => {
+                    log::error!("reload failed, keeping the running configuration: {e}");
+                    None
+                }
+            }
+        }
+        _ => None,
+    }
+}

@@ -18,7 +18,7 @@ pub mod signal;
 
 use bytes::Bytes;
 use oxbgp_core::config::Config;
-use oxbgp_core::io::{Control, Event, ProcessSignal};
+use oxbgp_core::io::{Event, ProcessSignal};
 use oxbgp_core::speaker::DaemonIdentity;
 use oxbgp_core::{ConnId, Input, Instant, Output, ProcId, Settings, Speaker};
 use std::collections::{BTreeMap, VecDeque};
@@ -466,32 +466,11 @@ impl Runtime {
     }
 
     fn on_signal(&mut self, sig: libc::c_int) {
-        match sig {
-            libc::SIGTERM | libc::SIGINT | libc::SIGHUP => {
-                log::info!("signal {sig}: shutting down");
-                self.inputs.push_back(Input::Control(Control::Shutdown));
-            }
-            libc::SIGUSR1 | libc::SIGUSR2 | libc::SIGALRM => {
-                let Some(reload) = self.reloader.as_mut() else {
-                    log::warn!("signal {sig}: no configuration to reload");
-                    return;
-                };
-                match reload() {
-                    Ok(cfg) => {
-                        let cfg = Box::new(cfg);
-                        log::info!("signal {sig}: reloading the configuration");
-                        self.inputs.push_back(Input::Control(match sig {
-                            libc::SIGUSR1 => Control::Reload(cfg),
-                            libc::SIGUSR2 => Control::ReloadAll(cfg),
-                            _ => Control::Restart(cfg),
-                        }));
-                    }
-                    // A bad file keeps the running configuration (ExaBGP rolls back).
-                    Err(e) => log::error!("reload failed, keeping the running configuration: {e}"),
-                }
-            }
-            libc::SIGCHLD => self.reap(),
-            _ => {}
+        if sig == libc::SIGCHLD {
+            return self.reap();
+        }
+        if let Some(input) = oxbgp_runtime_mio::signal::control_input(sig, self.reloader.as_mut()) {
+            self.inputs.push_back(input);
         }
     }
 

@@ -6,8 +6,8 @@
 
 use crate::Msg;
 use bytes::Bytes;
-use oxbgp_core::{Input, ProcId};
-use oxbgp_runtime_mio::process::LineSplitter;
+use oxbgp_core::ProcId;
+use oxbgp_runtime_mio::process::{lines_input, LineSplitter};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -112,10 +112,6 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
     let mut r = stdout;
     let mut splitter = LineSplitter::default();
     let mut buf = vec![0u8; 16384];
-    let as_input = |text: &mut String| Input::ProcessLines {
-        process: id,
-        text: std::mem::take(text),
-    };
     let mut text = String::new();
     loop {
         match r.read(&mut buf) {
@@ -125,8 +121,10 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
                 // them in one batch, as mio does with one read (commands
                 // that cancel out are merged within a read cycle, FORMAT.md §8.2).
                 let too_long = splitter.feed(&buf[..n], &mut text);
-                if !text.is_empty() && tx.send(Msg::Input(as_input(&mut text))).is_err() {
-                    return;
+                if let Some(input) = lines_input(id, std::mem::take(&mut text)) {
+                    if tx.send(Msg::Input(input)).is_err() {
+                        return;
+                    }
                 }
                 if too_long && tx.send(Msg::ProcLineTooLong(id)).is_err() {
                     return;
@@ -137,8 +135,8 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
         }
     }
     splitter.finish(&mut text);
-    if !text.is_empty() {
-        let _ = tx.send(Msg::Input(as_input(&mut text)));
+    if let Some(input) = lines_input(id, text) {
+        let _ = tx.send(Msg::Input(input));
     }
     let _ = tx.send(Msg::ProcStdoutEof(id));
 }

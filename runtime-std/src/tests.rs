@@ -2,6 +2,7 @@
 //! signals, no clock asserts.
 
 use super::*;
+use oxbgp_core::io::Control;
 use oxbgp_core::record::Recorder;
 use std::sync::Mutex;
 
