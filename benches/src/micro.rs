@@ -289,6 +289,7 @@ fn api_announce(quick: bool) -> Measure {
         .collect();
     bench("api-announce", quick, || {
         let (mut sp, now, conn) = established_speaker();
+        let mut framer = Framer::new(4096);
         let mut routes = 0u64;
         for r in &reads {
             sp.handle_input(
@@ -302,14 +303,12 @@ fn api_announce(quick: bool) -> Measure {
                 match sp.poll_output() {
                     Output::Timeout(_) => break,
                     Output::Transmit { conn: c, data } if c == conn => {
-                        let mut at = 0;
-                        while at + HEADER_LEN <= data.len() {
-                            let len = u16::from_be_bytes([data[at + 16], data[at + 17]]) as usize;
-                            if data[at + 18] == 2 {
-                                let body = &data[at + HEADER_LEN..at + len];
-                                routes += fixture::count_classic_nlri(body).unwrap_or(0) as u64;
+                        framer.push(&data);
+                        while let Ok(Some(frame)) = framer.next_frame() {
+                            if frame.kind == MessageType::Update {
+                                routes +=
+                                    fixture::count_classic_nlri(&frame.body).unwrap_or(0) as u64;
                             }
-                            at += len.max(HEADER_LEN);
                         }
                     }
                     _ => {}
