@@ -22,6 +22,7 @@ use crate::wire::attribute::{
     code, AsPath, AsPathSegment, Attribute, Attributes, Origin, SegmentKind,
 };
 use crate::wire::family::{Afi, Family, Safi};
+use crate::wire::nlri::Nlri;
 use crate::wire::update::Update;
 use crate::wire::update::{pack_announce, pack_withdraw, pack_withdraw_with_attributes};
 use crate::wire::CodecContext;
@@ -133,6 +134,12 @@ type Finalized = Option<(Attributes, Option<IpAddr>)>;
 
 /// UPDATE messages (whole, header included) for `batches` on this session.
 /// Routes of families the session did not negotiate are dropped, as ExaBGP does.
+///
+/// An announcement that cannot be sent on this session (`next-hop self` for
+/// an IPv6 route on an IPv4 session) goes out as a withdrawal instead: the
+/// peer may hold an earlier version of the prefix (before a reload or an API
+/// change), and RFC 4271 §3.1 leaves it there until replaced or withdrawn.
+/// ExaBGP only logs the error and leaves the peer with the stale route.
 pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec<Bytes> {
     let ctx = &out.negotiated.ctx;
     let families = &out.negotiated.families;
@@ -141,25 +148,9 @@ pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec
     for b in batches {
         match b {
             Batch::Withdraw { family, attr, nlri } => {
-                if !families.contains(&family) {
-                    continue;
-                }
-                if matches!(family.safi, Safi::UNICAST | Safi::MULTICAST) {
-                    pack_withdraw(family, &nlri, ctx, &mut msgs);
-                    continue;
-                }
-                // ExaBGP puts the withdrawal's attributes (with the usual
-                // defaults) in front of MP_UNREACH_NLRI for other families.
-                let empty = RouteAttributes {
-                    attributes: Attributes::new(),
-                    next_hop: NextHop::None,
-                };
-                let a = attr.map_or(&empty, |id| rib.attributes(id));
-                match finalize(a, family, out) {
-                    Ok((attrs, _)) => {
-                        pack_withdraw_with_attributes(family, &attrs, &nlri, ctx, &mut msgs)
-                    }
-                    Err(e) => log::error!("{e}"),
+                if families.contains(&family) {
+                    let a = attr.map(|id| rib.attributes(id));
+                    withdraw(family, a, &nlri, out, &mut msgs);
                 }
             }
             Batch::Announce { family, attr, nlri } => {
@@ -170,20 +161,47 @@ pub fn messages(batches: Vec<Batch>, rib: &AdjRibOut, out: &Outbound<'_>) -> Vec
                     match finalize(rib.attributes(attr), family, out) {
                         Ok(f) => Some(f),
                         Err(e) => {
-                            log::error!("{e}");
+                            log::error!("{e}: withdrawn instead");
                             None
                         }
                     }
                 });
-                let Some((attrs, nh)) = fin.as_ref() else {
-                    continue;
-                };
-                let next_hops: SmallVec<[IpAddr; 1]> = nh.iter().copied().collect();
-                pack_announce(family, attrs, &next_hops, &nlri, ctx, &mut msgs);
+                match fin.as_ref() {
+                    Some((attrs, nh)) => {
+                        let next_hops: SmallVec<[IpAddr; 1]> = nh.iter().copied().collect();
+                        pack_announce(family, attrs, &next_hops, &nlri, ctx, &mut msgs);
+                    }
+                    None => withdraw(family, None, &nlri, out, &mut msgs),
+                }
             }
         }
     }
     msgs
+}
+
+/// Withdrawals of `nlri`. ExaBGP puts the withdrawal's attributes (with the
+/// usual defaults) in front of MP_UNREACH_NLRI for families other than
+/// unicast and multicast.
+fn withdraw(
+    family: Family,
+    attributes: Option<&RouteAttributes>,
+    nlri: &[Nlri],
+    out: &Outbound<'_>,
+    msgs: &mut Vec<Bytes>,
+) {
+    let ctx = &out.negotiated.ctx;
+    if matches!(family.safi, Safi::UNICAST | Safi::MULTICAST) {
+        pack_withdraw(family, nlri, ctx, msgs);
+        return;
+    }
+    let empty = RouteAttributes {
+        attributes: Attributes::new(),
+        next_hop: NextHop::None,
+    };
+    match finalize(attributes.unwrap_or(&empty), family, out) {
+        Ok((attrs, _)) => pack_withdraw_with_attributes(family, &attrs, nlri, ctx, msgs),
+        Err(e) => log::error!("{e}"),
+    }
 }
 
 #[cfg(test)]
@@ -316,6 +334,52 @@ mod tests {
                 }],
             }))
         );
+    }
+
+    /// An announcement this session cannot carry (`next-hop self`, IPv6
+    /// route, IPv4 session) becomes a withdrawal of its prefix, so that a
+    /// version sent earlier does not stay at the peer; a sendable one in the
+    /// same drain goes out as usual.
+    #[test]
+    fn unsendable_announcement_is_withdrawn() {
+        let n = negotiated(1, 1);
+        let o = out(&n, "10.0.0.1");
+        let mut rib = AdjRibOut::new(true);
+        let p = |s: &str, len| {
+            Nlri::prefix(crate::wire::nlri::Prefix::new(s.parse().unwrap(), len).unwrap())
+        };
+        rib.announce(
+            Family::IPV6_UNICAST,
+            p("2001:db8::", 41),
+            RouteAttributes {
+                attributes: Attributes::new(),
+                next_hop: NextHop::SelfAddress,
+            },
+        );
+        rib.announce(
+            Family::IPV6_UNICAST,
+            p("2001:db8:1::", 48),
+            RouteAttributes {
+                attributes: Attributes::new(),
+                next_hop: NextHop::Ip("2001:db8::9".parse().unwrap()),
+            },
+        );
+        let msgs = messages(rib.drain(true, true), &rib, &o);
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        // UPDATE, no withdrawn routes, attributes: MP_UNREACH_NLRI AFI 2
+        // SAFI 1, 2001:db8::/41.
+        assert_eq!(
+            &msgs[0][16..],
+            &[
+                0x00, 0x24, 0x02, 0, 0, 0, 0x0D, 0x80, 0x0F, 0x0A, 0, 2, 1, 41, 0x20, 0x01, 0x0D,
+                0xB8, 0, 0
+            ]
+        );
+        let reach = &msgs[1][..];
+        assert_eq!(reach[18], 2);
+        assert!(reach
+            .windows(7)
+            .any(|w| w == [48, 0x20, 0x01, 0x0D, 0xB8, 0, 1]));
     }
 
     #[test]
