@@ -189,15 +189,15 @@ fn v4_route(prefix: &str, med: u32) -> oxbgp_core::config::Route {
     }
 }
 
-/// ExaBGP 5.0.15 with this configuration sends UPDATE(MED 1: 10.0.0.0/24,
-/// 10.0.1.0/24) then UPDATE(MED 2: 10.0.0.0/24), so oxbgp matches it byte
-/// for byte; fixing it means departing from ExaBGP's wire output.
-///
 /// A prefix announced twice before the session is up (twice in the
 /// configuration here; a reload or two API commands while the peer is down
 /// do the same): the peer must end up with the later version.
+///
+/// ExaBGP 5.0.15 with this configuration sends UPDATE(MED 1: 10.0.0.0/24,
+/// 10.0.1.0/24) then UPDATE(MED 2: 10.0.0.0/24), and its peer keeps MED 2.
+/// oxbgp sends only the first UPDATE (`AdjRibOut::drain`); where the old
+/// version's group goes out first, both still go out as in ExaBGP.
 #[test]
-#[ignore = "bug (ExaBGP 5.0.15 does the same, checked on the live daemon): rib/out.rs AdjRibOut::drain sends a superseded announcement after its replacement when the replacement's attribute group was created first; the peer keeps the old version"]
 fn superseded_announcement_peer_keeps_the_latest() {
     let routes = vec![
         v4_route("10.0.1.0/24", 1), // attribute set X, queued first
@@ -214,10 +214,8 @@ fn superseded_announcement_peer_keeps_the_latest() {
 /// The reload path to the same defect (seed 10147544086161751804 of the
 /// fault property found it): a daemon whose session is not up yet gets a
 /// SIGUSR1 that changes a configured route's attributes. The first version is
-/// still queued, the new one supersedes it, both are sent at establishment,
-/// and the peer keeps whichever comes last: here the old one.
+/// still queued and the new one supersedes it; the peer must get the new one.
 #[test]
-#[ignore = "bug (same root cause as superseded_announcement_peer_keeps_the_latest): rib/out.rs AdjRibOut::announce_id/drain after Speaker::reconfigure's apply_route_diff while the session is down"]
 fn reload_before_establishment_peer_gets_the_new_attributes() {
     use oxbgp_core::io::{Control, Input};
     let topo = two_nodes(vec![v4_route("10.0.1.0/24", 1), v4_route("10.0.0.0/24", 2)]);
@@ -231,4 +229,35 @@ fn reload_before_establishment_peer_gets_the_new_attributes() {
         println!("{}", net.trace.as_deref().unwrap_or(""));
     }
     r.unwrap();
+}
+
+/// Seed 15152328702345525244 of the fault property (CI): a route already sent
+/// is changed by a reload to `next-hop self`, which an IPv6 route cannot use
+/// on an IPv4 session. The new version cannot be sent, so the old one must be
+/// withdrawn, not left at the peer (ExaBGP leaves it).
+#[test]
+fn reload_to_an_unsendable_next_hop_withdraws_the_sent_version() {
+    use oxbgp_core::config::NextHop;
+    use oxbgp_core::io::{Control, Input};
+    use oxbgp_core::wire::family::Family;
+    use oxbgp_core::wire::nlri::{Nlri, Prefix};
+    let mut v6 = v4_route("10.0.0.0/24", 893);
+    v6.family = Family::IPV6_UNICAST;
+    v6.nlri = Nlri::prefix(Prefix::new("2001:db8::".parse().unwrap(), 41).unwrap());
+    v6.next_hop = NextHop::Ip("2001:db8:ffff::2fb2".parse().unwrap());
+    let topo = two_nodes(vec![v4_route("10.0.1.0/24", 1), v6]);
+    let (r, mut net) = sim::run_healthy(&topo, 1, true);
+    assert_eq!(r.unwrap().routes, 2, "both routes first reach node 1");
+
+    let mut config = topo.nodes[0].config.clone();
+    config.neighbors[0].routes[1].next_hop = NextHop::SelfAddress;
+    net.nodes[0].config = config.clone();
+    net.input(0, Input::Control(Control::Reload(Box::new(config))));
+    let horizon = net.now + sim::net::secs(30);
+    net.run_while(horizon, |n| !n.quiet());
+    net.flush_wire(100_000);
+    let got = sim::received_view(&net, 0, 1).unwrap();
+    let received: Vec<_> = got.keys().map(|(f, n)| (*f, n.clone())).collect();
+    let kept = Nlri::prefix(Prefix::new("10.0.1.0".parse().unwrap(), 24).unwrap());
+    assert_eq!(received, vec![(Family::IPV4_UNICAST, kept)]);
 }

@@ -258,7 +258,8 @@ pub struct AdjRibOut {
     /// Announcements replaced by one with other attributes before being sent:
     /// ExaBGP leaves them queued in their attribute bucket, so both go out,
     /// old first (the corpus relies on it: conf-flow-redirect, conf-l2vpn).
-    /// The slot is queued twice; its first visit sends this older version.
+    /// The slot is queued twice; its first visit sends this older version,
+    /// unless its group would go out after the replacement's (see `drain`).
     superseded: HashMap<u32, (AttrId, Labels)>,
 }
 
@@ -338,6 +339,41 @@ fn batches(
             attr,
             nlri: vec![n],
         }));
+    }
+}
+
+/// Announcements being drained, grouped by attribute set (in the order the
+/// sets are first met), then by family within each set.
+struct Groups {
+    groups: Vec<(AttrId, FamilyGroups)>,
+    /// Attribute ids are dense: a vector maps them to their group, or NONE.
+    index: Vec<u32>,
+}
+
+impl Groups {
+    fn new(attribute_sets: usize) -> Self {
+        Groups {
+            groups: Vec::new(),
+            index: vec![NONE; attribute_sets],
+        }
+    }
+
+    /// Where `attr`'s group goes out, if it has one yet.
+    fn position(&self, attr: AttrId) -> Option<u32> {
+        Some(self.index[attr.0 as usize]).filter(|&g| g != NONE)
+    }
+
+    fn add(&mut self, attr: AttrId, family: Family, nlri: Nlri) {
+        let slot = &mut self.index[attr.0 as usize];
+        if *slot == NONE {
+            self.groups.push((attr, Vec::new()));
+            *slot = (self.groups.len() - 1) as u32;
+        }
+        let fams = &mut self.groups[*slot as usize].1;
+        match fams.iter_mut().find(|(f, _)| *f == family) {
+            Some((_, v)) => v.push(nlri),
+            None => fams.push((family, vec![nlri])),
+        }
     }
 }
 
@@ -620,22 +656,7 @@ impl AdjRibOut {
         let queue = std::mem::take(&mut self.queue);
         let mut withdraws: Vec<(Family, Option<AttrId>, Vec<Nlri>)> = Vec::new();
         let mut wd_index: HashMap<(Family, Option<AttrId>), usize> = HashMap::new();
-        // Attribute sets in first-queued order, then families within each.
-        let mut groups: Vec<(AttrId, FamilyGroups)> = Vec::new();
-        // Attribute ids are dense: a vector maps them to their group.
-        let mut group_index: Vec<u32> = vec![NONE; self.attrs.len()];
-        let mut add = |attr: AttrId, family: Family, nlri: Nlri| {
-            let slot = &mut group_index[attr.0 as usize];
-            if *slot == NONE {
-                groups.push((attr, Vec::new()));
-                *slot = (groups.len() - 1) as u32;
-            }
-            let fams = &mut groups[*slot as usize].1;
-            match fams.iter_mut().find(|(f, _)| *f == family) {
-                Some((_, v)) => v.push(nlri),
-                None => fams.push((family, vec![nlri])),
-            }
-        };
+        let mut groups = Groups::new(self.attrs.len());
         for &i in &queue {
             let cache = self.cache;
             // (Almost always empty: skip the lookup per route.)
@@ -646,9 +667,29 @@ impl AdjRibOut {
             };
             if let Some((attr, labels)) = older {
                 // First visit of a slot queued twice: the older announcement.
+                // It is sent (as ExaBGP does) only when its attribute group
+                // goes out before the replacement's: groups are sent in
+                // creation order, and the peer keeps whichever version
+                // arrives last (RFC 4271 §3.1: a later UPDATE for the same
+                // prefix replaces it). ExaBGP 5.0.15 sends it regardless and
+                // leaves the peer with the old version; we do not copy that.
                 let s = &self.slots[i as usize];
-                if !(s.has(ENTRY) && s.attr == attr) {
-                    add(attr, s.family, to_nlri(&s.key, &labels));
+                let current = s.has(ENTRY).then_some(s.attr);
+                let goes_first = match current {
+                    // The replacement is a withdrawal (sent before every
+                    // announcement) or the same set: nothing more to send.
+                    None => false,
+                    Some(a) if a == attr => false,
+                    Some(a) => match (groups.position(attr), groups.position(a)) {
+                        // The replacement's group is not created yet: it
+                        // will come after the old one's.
+                        (_, None) => true,
+                        (Some(old), Some(new)) => old < new,
+                        (None, Some(_)) => false,
+                    },
+                };
+                if goes_first {
+                    groups.add(attr, s.family, to_nlri(&s.key, &labels));
                 }
                 continue;
             }
@@ -667,7 +708,7 @@ impl AdjRibOut {
                     withdraws[at].2.push(to_nlri(&s.key, &None));
                 }
             } else if q == QUEUED_ANNOUNCE && s.has(ENTRY) {
-                add(s.attr, family, to_nlri(&s.key, &s.labels));
+                groups.add(s.attr, family, to_nlri(&s.key, &s.labels));
                 if !cache {
                     s.state &= !ENTRY;
                     s.labels = None;
@@ -690,7 +731,7 @@ impl AdjRibOut {
                 }));
             }
         }
-        for (attr, fams) in groups {
+        for (attr, fams) in groups.groups {
             for (family, nlri) in fams {
                 batches(family, attr, nlri, group_updates, &mut out);
             }
@@ -877,6 +918,58 @@ mod tests {
         rib.withdraw(V4, p4("10.0.0.0", 24));
         assert_eq!(rib.drain(false, true), vec![]);
         assert!(rib.is_empty());
+    }
+
+    /// The superseded version goes out only when its attribute group comes
+    /// before the replacement's: otherwise the peer would keep the old one.
+    #[test]
+    fn superseded_version_never_sent_after_its_replacement() {
+        let mut rib = AdjRibOut::new(true);
+        rib.announce(V4, p4("10.0.1.0", 24), attrs(1)); // group X first
+        rib.announce(V4, p4("10.0.0.0", 24), attrs(2)); // Y
+        rib.announce(V4, p4("10.0.0.0", 24), attrs(1)); // back to X
+        let (x, y) = (AttrId(0), AttrId(1));
+        assert_eq!(
+            rib.drain(true, true),
+            vec![Batch::Announce {
+                family: V4,
+                attr: x,
+                nlri: vec![p4("10.0.0.0", 24), p4("10.0.1.0", 24)]
+            }]
+        );
+        // Y then X, X's group not created before the old version's: both go
+        // out, old first, as ExaBGP sends them.
+        rib.announce(V4, p4("10.0.2.0", 24), attrs(2));
+        rib.announce(V4, p4("10.0.2.0", 24), attrs(1));
+        assert_eq!(
+            rib.drain(true, true),
+            vec![
+                Batch::Announce {
+                    family: V4,
+                    attr: y,
+                    nlri: vec![p4("10.0.2.0", 24)]
+                },
+                Batch::Announce {
+                    family: V4,
+                    attr: x,
+                    nlri: vec![p4("10.0.2.0", 24)]
+                },
+            ]
+        );
+        // Replaced by a withdrawal: only the withdrawal.
+        rib.announce(V4, p4("10.0.3.0", 24), attrs(2));
+        rib.drain(true, true);
+        rib.announce(V4, p4("10.0.3.0", 24), attrs(1));
+        rib.announce(V4, p4("10.0.3.0", 24), attrs(2));
+        rib.withdraw(V4, p4("10.0.3.0", 24));
+        assert_eq!(
+            rib.drain(true, true),
+            vec![Batch::Withdraw {
+                family: V4,
+                attr: None,
+                nlri: vec![p4("10.0.3.0", 24)]
+            }]
+        );
     }
 
     #[test]

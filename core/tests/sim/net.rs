@@ -1119,14 +1119,7 @@ impl Net {
                     return;
                 }
                 let mut c = self.nodes[i].config.clone();
-                let up: Vec<IpAddr> = self.nodes[i]
-                    .sp
-                    .peers()
-                    .iter()
-                    .filter(|p| p.state() == oxbgp_core::fsm::State::Established)
-                    .map(|p| p.address())
-                    .collect();
-                super::topology::mutate_routes(&mut self.rng, &mut c, &up);
+                super::topology::mutate_routes(&mut self.rng, &mut c);
                 self.nodes[i].config = c.clone();
                 let control = if matches!(f, Fault::Reload) {
                     Control::Reload(Box::new(c))

@@ -146,12 +146,6 @@ pub fn generate(rng: &mut Rng) -> Topology {
     Topology { nodes, edges }
 }
 
-/// Known core bug (see `superseded_announcement_peer_keeps_the_latest`): a
-/// prefix announced twice before it is sent can leave the peer with the older
-/// version. While it is open, generated configurations hold each prefix once
-/// so that the properties keep looking for other bugs.
-pub const AVOID_SUPERSEDED_BUG: bool = true;
-
 /// Up to 12 routes of the given families.
 pub fn routes(rng: &mut Rng, families: &[Family]) -> Vec<Route> {
     // Now and then a bigger table, so that UPDATEs fill up and split.
@@ -172,9 +166,8 @@ pub fn routes(rng: &mut Rng, families: &[Family]) -> Vec<Route> {
                 }
             }
         }
-        if AVOID_SUPERSEDED_BUG && v.iter().any(|x| x.family == r.family && x.nlri == r.nlri) {
-            continue;
-        }
+        // The same prefix twice (other attributes) now and then: the later
+        // one must win at the peer.
         v.push(r);
     }
     v
@@ -288,10 +281,8 @@ pub fn attributes(rng: &mut Rng) -> Attributes {
 }
 
 /// A configuration edit for a reload: some routes dropped, changed or added.
-/// Attributes change only on the neighbors in `established` (see below).
-pub fn mutate_routes(rng: &mut Rng, config: &mut Config, established: &[IpAddr]) {
+pub fn mutate_routes(rng: &mut Rng, config: &mut Config) {
     for n in &mut config.neighbors {
-        let up = established.contains(&n.peer_address);
         if rng.chance(1, 2) {
             continue;
         }
@@ -303,34 +294,27 @@ pub fn mutate_routes(rng: &mut Rng, config: &mut Config, established: &[IpAddr])
         }
         n.routes.retain(|_| rng.chance(2, 3));
         for r in n.routes.iter_mut() {
-            // A changed route re-announced while its first version is still
-            // queued (session not established) hits the superseded bug.
-            if (up || !AVOID_SUPERSEDED_BUG) && rng.chance(1, 3) {
+            // A changed route, while the session is up or while its first
+            // version is still queued.
+            if rng.chance(1, 3) {
                 r.attributes = attributes(rng);
             }
         }
         for _ in 0..rng.below(4) {
-            let r = route(rng, &families);
-            if AVOID_SUPERSEDED_BUG
-                && n.routes
-                    .iter()
-                    .any(|x| x.family == r.family && x.nlri == r.nlri)
-            {
-                continue;
-            }
-            n.routes.push(r);
+            n.routes.push(route(rng, &families));
         }
     }
 }
 
 /// Announce/withdraw commands at random times (0 to 30 s after the start),
 /// for every neighbor or one selected with `neighbor IP`. Prefixes come from
-/// their own space (172.16/12, 2001:db8:a::/48) and each is announced once
-/// (see [`AVOID_SUPERSEDED_BUG`]), possibly withdrawn later.
+/// their own space (172.16/12, 2001:db8:a::/48); a prefix may be announced
+/// again with other attributes, and withdrawn later.
 pub fn script(rng: &mut Rng, peers: &[IpAddr]) -> Script {
     let mut s: Script = Vec::new();
     let mut t = 0;
     let mut announced: Vec<String> = Vec::new();
+    let mut used: Vec<(String, String)> = Vec::new();
     for _ in 0..rng.below(10) {
         t += rng.below(4000);
         let selector = if rng.chance(1, 4) {
@@ -357,7 +341,10 @@ pub fn script(rng: &mut Rng, peers: &[IpAddr]) -> Script {
             s.push((t, format!("{selector}withdraw route {p}")));
             continue;
         }
-        let (prefix, nh) = if rng.chance(2, 3) {
+        let (prefix, nh) = if !used.is_empty() && rng.chance(1, 5) {
+            // The same prefix again, other attributes.
+            used[rng.below(used.len() as u64) as usize].clone()
+        } else if rng.chance(2, 3) {
             (
                 format!("172.{}.{}.0/24", 16 + rng.below(4), rng.below(256)),
                 format!("192.0.2.{}", rng.range(1, 254)),
@@ -368,9 +355,6 @@ pub fn script(rng: &mut Rng, peers: &[IpAddr]) -> Script {
                 format!("2001:db8::{:x}", rng.range(1, 65535)),
             )
         };
-        if s.iter().any(|(_, l)| l.contains(&format!(" {prefix} "))) {
-            continue;
-        }
         let mut line = format!("{selector}announce route {prefix} next-hop {nh}");
         if rng.chance(1, 2) {
             line += &format!(" med {}", rng.below(1000));
@@ -381,7 +365,10 @@ pub fn script(rng: &mut Rng, peers: &[IpAddr]) -> Script {
         if rng.chance(1, 4) {
             line += &format!(" local-preference {}", rng.below(500));
         }
-        announced.push(prefix);
+        if !announced.contains(&prefix) {
+            announced.push(prefix.clone());
+        }
+        used.push((prefix, nh));
         s.push((t, line));
     }
     s
