@@ -17,7 +17,6 @@ use super::value::{parse_ip, parse_rd, parse_uint, Cursor};
 use crate::wire::attribute::{flag, Attribute, Attributes, ExtendedCommunity, RawAttribute};
 use crate::wire::family::{Afi, Family, Safi};
 use crate::wire::nlri::{Prefix, RouteDistinguisher};
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -739,7 +738,7 @@ impl FlowBuilder {
             attributes.set(Attribute::Raw(RawAttribute {
                 flags: flag::OPTIONAL | flag::TRANSITIVE,
                 code: 25,
-                data: Bytes::from(data),
+                data: data.into(),
             }));
         }
         let mut components = self.components;

@@ -17,7 +17,6 @@ use crate::wire::attribute::{
 };
 use crate::wire::family::{Afi, Family, Safi};
 use crate::wire::nlri::{Label, Nlri, Prefix, RouteDistinguisher};
-use bytes::Bytes;
 use smallvec::SmallVec;
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -264,7 +263,7 @@ fn parse_prefix_sid(cur: &mut Cursor) -> Result<RawAttribute, ConfigError> {
     Ok(RawAttribute {
         flags: flag::OPTIONAL | flag::TRANSITIVE,
         code: 40,
-        data: Bytes::from(d),
+        data: d.into(),
     })
 }
 
@@ -364,7 +363,7 @@ fn parse_prefix_sid_srv6(cur: &mut Cursor) -> Result<RawAttribute, ConfigError> 
     Ok(RawAttribute {
         flags: flag::OPTIONAL | flag::TRANSITIVE,
         code: 40,
-        data: Bytes::from(d),
+        data: d.into(),
     })
 }
 
@@ -380,7 +379,7 @@ fn parse_generic_attribute(cur: &mut Cursor) -> Result<RawAttribute, ConfigError
         return Ok(RawAttribute {
             flags,
             code,
-            data: Bytes::new(),
+            data: Box::default(),
         });
     } else {
         let h = d
@@ -395,7 +394,7 @@ fn parse_generic_attribute(cur: &mut Cursor) -> Result<RawAttribute, ConfigError
                     &d.text,
                 )
             })?;
-        Bytes::from(h)
+        h.into_boxed_slice()
     };
     cur.expect_word("]")?;
     Ok(RawAttribute { flags, code, data })

@@ -102,7 +102,7 @@ pub fn finalize(
             AsPath::default()
         } else {
             AsPath {
-                segments: smallvec![AsPathSegment {
+                segments: vec![AsPathSegment {
                     kind: SegmentKind::Sequence,
                     asns: smallvec![n.local_as],
                 }],
@@ -295,7 +295,7 @@ mod tests {
 
         let ebgp = negotiated(65001, 65002);
         let configured = AsPath {
-            segments: smallvec![AsPathSegment {
+            segments: vec![AsPathSegment {
                 kind: SegmentKind::Sequence,
                 asns: smallvec![7, 8],
             }],
@@ -328,7 +328,7 @@ mod tests {
         assert_eq!(
             attrs.get(code::AS_PATH),
             Some(&Attribute::AsPath(AsPath {
-                segments: smallvec![AsPathSegment {
+                segments: vec![AsPathSegment {
                     kind: SegmentKind::Sequence,
                     asns: smallvec![65001],
                 }],

@@ -12,7 +12,6 @@ use oxbgp_core::wire::attribute::{
 use oxbgp_core::wire::family::Family;
 use oxbgp_core::wire::nlri::{Nlri, Prefix};
 use oxbgp_core::Settings;
-use smallvec::smallvec;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One daemon: its configuration file and its environment.
@@ -261,7 +260,7 @@ pub fn attributes(rng: &mut Rng) -> Attributes {
     if rng.chance(1, 5) {
         let n = rng.range(1, 4);
         a.set(Attribute::AsPath(AsPath {
-            segments: smallvec![AsPathSegment {
+            segments: vec![AsPathSegment {
                 kind: SegmentKind::Sequence,
                 // 4-octet ASNs now and then: AS_TRANS + AS4_PATH on a
                 // session without the 4-octet AS capability (RFC 6793 §4.2.2).

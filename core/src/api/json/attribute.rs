@@ -435,7 +435,6 @@ fn pmsi_string(d: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
     use crate::wire::attribute::*;
-    use bytes::Bytes;
     use smallvec::smallvec;
     use std::net::Ipv4Addr;
 
@@ -474,18 +473,18 @@ mod tests {
     #[test]
     fn as_path_positional_object() {
         let p = AsPath {
-            segments: smallvec![
+            segments: vec![
                 AsPathSegment {
                     kind: SegmentKind::Sequence,
-                    asns: smallvec![1, 2, 3]
+                    asns: smallvec![1, 2, 3],
                 },
                 AsPathSegment {
                     kind: SegmentKind::Set,
-                    asns: smallvec![4]
+                    asns: smallvec![4],
                 },
                 AsPathSegment {
                     kind: SegmentKind::ConfedSet,
-                    asns: smallvec![6]
+                    asns: smallvec![6],
                 },
             ],
         };
@@ -572,9 +571,9 @@ mod tests {
     #[test]
     fn as4_path_shown_as_generic_attribute() {
         let p = AsPath {
-            segments: smallvec![AsPathSegment {
+            segments: vec![AsPathSegment {
                 kind: SegmentKind::Sequence,
-                asns: smallvec![1, 2]
+                asns: smallvec![1, 2],
             }],
         };
         assert_eq!(
@@ -589,7 +588,7 @@ mod tests {
             Attribute::Raw(RawAttribute {
                 flags,
                 code,
-                data: Bytes::from_static(d),
+                data: d[..].into(),
             })
         };
         assert_eq!(
@@ -618,7 +617,7 @@ mod tests {
             Attribute::Raw(RawAttribute {
                 flags,
                 code,
-                data: Bytes::from(d),
+                data: d.into(),
             })
         };
         let h = |s: &str| -> Vec<u8> {

@@ -266,9 +266,11 @@ fn conf_attributes_raw_attribute_no_grouping() {
     let raw = RawAttribute {
         flags: 0xC0,
         code: 0x20,
-        data: Bytes::from_static(&[
-            0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 10, 0, 0, 0, 11, 0, 0, 0, 12,
-        ]),
+        data: Box::from(
+            &[
+                0u8, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 10, 0, 0, 0, 11, 0, 0, 0, 12,
+            ][..],
+        ),
     };
     n.routes = vec![route(
         "10.0.0.7/32",
@@ -340,7 +342,7 @@ fn conf_aggregator_all_families() {
         nh("192.168.1.254"),
         vec![
             Attribute::AsPath(AsPath {
-                segments: smallvec![AsPathSegment {
+                segments: vec![AsPathSegment {
                     kind: SegmentKind::Sequence,
                     asns: smallvec![57821, 6939],
                 }],

@@ -265,7 +265,7 @@ pub fn decode_attributes<'a>(
             out.attributes.0.push(Attribute::Raw(RawAttribute {
                 flags,
                 code: c,
-                data: Bytes::copy_from_slice(value),
+                data: value.into(),
             }));
             continue;
         }

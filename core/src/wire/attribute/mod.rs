@@ -25,7 +25,6 @@ pub use codec::{
     put_header, AttributeIssue, DecodedAttributes, ErrorAction, Malformed,
 };
 
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::net::Ipv4Addr;
@@ -100,9 +99,11 @@ pub struct AsPathSegment {
 
 /// AS_PATH or AS4_PATH content. ASNs are always held as 4 octets; the encoder
 /// writes 2 octets (with AS_TRANS) when the session did not negotiate ASN4.
+/// The segments live on the heap so that an [`Attribute`] stays 32 bytes:
+/// every interned attribute set holds eight of them inline.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AsPath {
-    pub segments: SmallVec<[AsPathSegment; 1]>,
+    pub segments: Vec<AsPathSegment>,
 }
 
 /// AGGREGATOR / AS4_AGGREGATOR (RFC 4271 §5.1.7, RFC 6793).
@@ -138,11 +139,13 @@ pub struct LargeCommunity {
 pub struct ExtendedCommunity(pub [u8; 8]);
 
 /// An attribute kept as received (or as configured with `attribute [ .. ]`).
+/// A boxed slice, not `Bytes` (32 bytes), keeps [`Attribute`] at 32 bytes;
+/// the decoder copied the value anyway.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RawAttribute {
     pub flags: u8,
     pub code: u8,
-    pub data: Bytes,
+    pub data: Box<[u8]>,
 }
 
 /// A typed path attribute.

@@ -301,28 +301,28 @@ fn as_path_two_and_four_octets() {
     assert_eq!(back.count(), 300);
     // Display as ExaBGP's text encoder.
     let p = AsPath {
-        segments: smallvec::smallvec![
+        segments: vec![
             AsPathSegment {
                 kind: SegmentKind::Sequence,
-                asns: smallvec::smallvec![1, 2]
+                asns: smallvec::smallvec![1, 2],
             },
             AsPathSegment {
                 kind: SegmentKind::Set,
-                asns: smallvec::smallvec![3, 4]
+                asns: smallvec::smallvec![3, 4],
             },
         ],
     };
     assert_eq!(p.to_string(), "( 1 2 ) [ 3 4 ]");
     // An empty segment (only constructible locally) is not written at all.
     let p = AsPath {
-        segments: smallvec::smallvec![
+        segments: vec![
             AsPathSegment {
                 kind: SegmentKind::Set,
-                asns: smallvec::smallvec![]
+                asns: smallvec::smallvec![],
             },
             AsPathSegment {
                 kind: SegmentKind::Sequence,
-                asns: smallvec::smallvec![7]
+                asns: smallvec::smallvec![7],
             },
         ],
     };
@@ -341,7 +341,7 @@ fn prepare_for_resend() {
         Attribute::Raw(RawAttribute {
             flags,
             code,
-            data: bytes::Bytes::from_static(&[1]),
+            data: Box::from(&[1u8][..]),
         })
     };
     a.set(raw(0xC0, 0x99)); // unknown optional transitive: Partial set

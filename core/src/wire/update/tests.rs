@@ -383,7 +383,7 @@ fn golden_generic_attributes_kept_raw() {
         Some(&Attribute::Raw(crate::wire::attribute::RawAttribute {
             flags: 0x70,
             code: 0x99,
-            data: Bytes::from_static(&[0, 0, 0, 0x64])
+            data: Box::from(&[0u8, 0, 0, 0x64][..])
         }))
     );
 }
@@ -726,30 +726,30 @@ fn as4_aggregator_rules() {
 #[test]
 fn as4_merge_keeps_confederation_and_sets() {
     let path = AsPath {
-        segments: smallvec![
+        segments: vec![
             AsPathSegment {
                 kind: SegmentKind::ConfedSequence,
-                asns: smallvec![64512]
+                asns: smallvec![64512],
             },
             AsPathSegment {
                 kind: SegmentKind::Sequence,
-                asns: smallvec![1, 23456, 23456]
+                asns: smallvec![1, 23456, 23456],
             },
             AsPathSegment {
                 kind: SegmentKind::Set,
-                asns: smallvec![23456, 5]
+                asns: smallvec![23456, 5],
             },
         ],
     };
     let as4 = AsPath {
-        segments: smallvec![
+        segments: vec![
             AsPathSegment {
                 kind: SegmentKind::Sequence,
-                asns: smallvec![70000, 80000]
+                asns: smallvec![70000, 80000],
             },
             AsPathSegment {
                 kind: SegmentKind::Set,
-                asns: smallvec![90000, 5]
+                asns: smallvec![90000, 5],
             },
         ],
     };
@@ -757,7 +757,7 @@ fn as4_merge_keeps_confederation_and_sets() {
     assert_eq!(
         merged,
         AsPath {
-            segments: smallvec![
+            segments: vec![
                 AsPathSegment {
                     kind: SegmentKind::ConfedSequence,
                     asns: smallvec![64512]
