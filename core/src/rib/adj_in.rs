@@ -403,7 +403,7 @@ impl AdjRibIn {
         let other = self
             .routes
             .iter()
-            .map(|((f, k), e)| (f, to_nlri(k, &e.labels), &*e.route));
+            .map(|((f, k), e)| (f, to_nlri(k, e.labels.as_deref()), &*e.route));
         v4.chain(other)
     }
 }
