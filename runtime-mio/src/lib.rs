@@ -42,17 +42,17 @@ enum Source {
 /// An API process with this much output waiting pauses reading from peers
 /// (TCP then slows them down), so a slow reader of events loses nothing;
 /// reading resumes below [`BACKLOG_LOW`].
-const BACKLOG_HIGH: usize = 16 * 1024 * 1024;
-const BACKLOG_LOW: usize = 4 * 1024 * 1024;
+pub const BACKLOG_HIGH: usize = 16 * 1024 * 1024;
+pub const BACKLOG_LOW: usize = 4 * 1024 * 1024;
 /// The longest pause: below every hold time (3 s at least, RFC 4271 §4.2),
 /// so a process that never reads can not make sessions expire. After it, one
 /// turn of reading, then a new pause if the process is still behind; output
 /// past `process::MAX_QUEUED` is dropped (logged) as before.
-const BACKLOG_GRACE: Duration = Duration::from_secs(2);
+pub const BACKLOG_GRACE: Duration = Duration::from_secs(2);
 /// Bytes read from one peer per turn: a peer sending a whole table in one
 /// burst is handled (and its events written) in slices, so the backlog check
 /// between turns can pause it before a process falls far behind.
-const CONN_READ_BUDGET: usize = 1024 * 1024;
+pub const CONN_READ_BUDGET: usize = 1024 * 1024;
 
 struct Conn {
     stream: TcpStream,

@@ -3,6 +3,7 @@
 //! connection, so a slow peer never blocks the core loop. Log lines use the
 //! crate's target so they read exactly as the mio runtime's.
 
+use crate::flow::Gate;
 use crate::Msg;
 use bytes::Bytes;
 use oxbgp_core::io::SocketOptions;
@@ -28,18 +29,38 @@ pub struct Conn {
     pub stream: TcpStream,
     pub writer: Sender<WriteCmd>,
     pub writer_thread: Option<JoinHandle<()>>,
+    /// Set when the core is done with the connection: a reader waiting on
+    /// the gate (a pause) leaves instead of waiting for the pause to end.
+    reader_closed: Arc<AtomicBool>,
+}
+
+impl Conn {
+    /// Shut the socket down and get the reader out, wherever it waits: in
+    /// `read` (the shutdown wakes it) or on the gate (the flag does).
+    pub fn shutdown(&self, gate: &Gate) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+        self.reader_closed.store(true, Ordering::Release);
+        gate.wake();
+    }
 }
 
 /// Start the reader and writer threads of an established connection.
-pub fn start(id: ConnId, stream: TcpStream, tx: &SyncSender<Msg>) -> io::Result<Conn> {
+pub fn start(
+    id: ConnId,
+    stream: TcpStream,
+    tx: &SyncSender<Msg>,
+    gate: &Arc<Gate>,
+) -> io::Result<Conn> {
     stream.set_nonblocking(false)?;
     let _ = stream.set_nodelay(true);
     let reader = stream.try_clone()?;
     let writer = stream.try_clone()?;
     let rtx = tx.clone();
+    let reader_closed = Arc::new(AtomicBool::new(false));
+    let (rgate, rclosed) = (gate.clone(), reader_closed.clone());
     std::thread::Builder::new()
         .name(format!("oxbgp-read-{:x}", id.0))
-        .spawn(move || read_loop(id, reader, rtx))?;
+        .spawn(move || read_loop(id, reader, rtx, &rgate, &rclosed))?;
     let (wtx, wrx) = mpsc::channel::<WriteCmd>();
     let ftx = tx.clone();
     let writer_thread = std::thread::Builder::new()
@@ -66,20 +87,24 @@ pub fn start(id: ConnId, stream: TcpStream, tx: &SyncSender<Msg>) -> io::Result<
         stream,
         writer: wtx,
         writer_thread: Some(writer_thread),
+        reader_closed,
     })
 }
 
-fn read_loop(id: ConnId, mut s: TcpStream, tx: SyncSender<Msg>) {
+/// Read until EOF, each read only when the gate allows it (the run-ahead
+/// budget has room and peers are not paused for a backlogged process).
+fn read_loop(id: ConnId, mut s: TcpStream, tx: SyncSender<Msg>, gate: &Gate, closed: &AtomicBool) {
     let mut buf = vec![0u8; 65536];
+    let mut turn = gate.reader_turn();
     let reason = loop {
+        gate.wait_peer(&mut turn, closed);
         match s.read(&mut buf) {
             Ok(0) => break "connection closed by peer".to_string(),
             Ok(n) => {
                 let data = Bytes::copy_from_slice(&buf[..n]);
-                if tx
-                    .send(Msg::Input(Input::Received { conn: id, data }))
-                    .is_err()
-                {
+                gate.charge(n, Some(&mut turn));
+                let input = Input::Received { conn: id, data };
+                if tx.send(Msg::Read { input, bytes: n }).is_err() {
                     return;
                 }
             }

@@ -8,11 +8,15 @@
 //! `recv_timeout(deadline - now)`, turn messages into [`Input`]s, feed them,
 //! execute the [`Output`]s. Writes go to per-connection/per-process queues so the
 //! core never blocks on a slow peer or a helper that does not read.
+//! Readers wait on a shared [`flow::Gate`]: they run at most
+//! [`flow::RUN_AHEAD`] bytes ahead of the core, and peer readers pause while an
+//! API process is far behind on its input, as the mio runtime does.
 //!
 //! Observable behaviour (logs, exit codes, socket options, exit flush, no zombie)
 //! is the mio runtime's.
 
 mod conn;
+pub mod flow;
 pub mod process;
 pub mod signal;
 
@@ -46,14 +50,20 @@ const KILL_GRACE: Duration = Duration::from_secs(2);
 /// How long a process exit waits for its last stdout lines (a grandchild may
 /// keep the pipe open forever; mio reports the exit with what is readable).
 const EXIT_LINES_GRACE: Duration = Duration::from_millis(200);
-/// Messages the threads may queue before they block (natural back-pressure on
-/// readers when the core is busy; the core loop itself never sends).
+/// Messages the threads may queue before they block (the core loop itself
+/// never sends). Readers are held back in bytes by the [`flow::Gate`] first.
 const CHANNEL_DEPTH: usize = 4096;
 
 /// What the I/O threads tell the core loop.
 pub enum Msg {
-    /// A ready-made input (bytes received, a process line, ...).
+    /// A ready-made input (a control command, ...).
     Input(Input),
+    /// An input a reader thread charged to the run-ahead budget (`bytes`):
+    /// released once the core has it.
+    Read {
+        input: Input,
+        bytes: usize,
+    },
     /// A signal number from the signal thread.
     Signal(libc::c_int),
     /// A listener accepted a connection; the core loop numbers it.
@@ -69,6 +79,9 @@ pub enum Msg {
     ProcStdoutEof(ProcId),
     ProcStdinClosed(ProcId),
     ProcLineTooLong(ProcId),
+    /// A process's input queue fell below [`flow::BACKLOG_LOW`] (wakes the
+    /// core loop to end a pause of peer reads).
+    ProcDrained(ProcId),
 }
 
 enum ConnState {
@@ -96,6 +109,10 @@ pub struct Runtime {
     /// Processes that exited, waiting for their stdout reader to finish.
     exiting: BTreeMap<ProcId, (Option<i32>, std::time::Instant)>,
     inputs: VecDeque<Input>,
+    /// Run-ahead bytes of the queued `inputs`, released once they are fed.
+    charged: usize,
+    gate: Arc<flow::Gate>,
+    backlog: flow::Backlog,
     exit_code: Option<i32>,
     reloader: Option<Reloader>,
     record: Option<RecordSink>,
@@ -142,6 +159,9 @@ impl Runtime {
             processes: BTreeMap::new(),
             exiting: BTreeMap::new(),
             inputs: VecDeque::new(),
+            charged: 0,
+            gate: Arc::default(),
+            backlog: flow::Backlog::default(),
             exit_code: None,
             reloader,
             record,
@@ -177,7 +197,10 @@ impl Runtime {
             } else {
                 Some(deadline.saturating_since(now))
             };
-            if let Some(first) = self.exiting.values().map(|(_, t)| *t).min() {
+            // Process exits wait for their last lines; a pause of peer reads
+            // ends by its grace at the latest.
+            let wake = self.exiting.values().map(|(_, t)| *t).min();
+            if let Some(first) = wake.into_iter().chain(self.backlog.deadline()).min() {
                 let d = first.saturating_duration_since(std::time::Instant::now());
                 wait = Some(wait.map_or(d, |w| w.min(d)));
             }
@@ -221,6 +244,10 @@ impl Runtime {
                 oxbgp_runtime_mio::record::input(&mut self.record, now, &input, more);
                 self.speaker.handle_input(now, input);
             }
+            // The core has what the readers read: they may read as much again.
+            if self.charged > 0 {
+                self.gate.release(std::mem::take(&mut self.charged));
+            }
             let deadline = loop {
                 match self.speaker.poll_output() {
                     Output::Timeout(t) => break t,
@@ -229,6 +256,7 @@ impl Runtime {
             };
             if self.inputs.is_empty() {
                 oxbgp_runtime_mio::record::flush(&mut self.record);
+                self.check_backlog();
                 return deadline;
             }
         }
@@ -322,7 +350,8 @@ impl Runtime {
                 argv,
                 cwd,
                 env,
-            } => match process::spawn(id, &name, &argv, cwd.as_deref(), &env, &self.tx) {
+            } => match process::spawn(id, &name, &argv, cwd.as_deref(), &env, &self.tx, &self.gate)
+            {
                 Ok(p) => {
                     let pid = p.child.id();
                     log::info!("started process {name} (pid {pid})");
@@ -372,7 +401,18 @@ impl Runtime {
 
     fn on_msg(&mut self, m: Msg) {
         match m {
-            Msg::Input(i) => self.push_input(i),
+            Msg::Input(i) => {
+                self.push_input(i);
+            }
+            Msg::Read { input, bytes } => {
+                if self.push_input(input) {
+                    self.charged += bytes;
+                } else {
+                    self.gate.release(bytes);
+                }
+            }
+            // Only here to wake the loop: the backlog is checked after this turn.
+            Msg::ProcDrained(_) => {}
             Msg::Signal(sig) => self.on_signal(sig),
             Msg::Accepted(stream, remote) => {
                 let id = ConnId(self.next_incoming);
@@ -380,7 +420,7 @@ impl Runtime {
                 let local = stream
                     .local_addr()
                     .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
-                match conn::start(id, stream, &self.tx) {
+                match conn::start(id, stream, &self.tx, &self.gate) {
                     Ok(c) => {
                         self.conns.insert(id, ConnState::Up(c, false));
                         log::debug!("incoming connection from {remote}");
@@ -405,7 +445,8 @@ impl Runtime {
                     let local = stream
                         .local_addr()
                         .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
-                    let c = conn::start(id, stream, &self.tx).map_err(|e| e.to_string())?;
+                    let c =
+                        conn::start(id, stream, &self.tx, &self.gate).map_err(|e| e.to_string())?;
                     Ok((c, local, remote))
                 });
                 match started {
@@ -455,13 +496,49 @@ impl Runtime {
     }
 
     /// Queue an input from a thread, unless it is stale: bytes for a connection
-    /// or a line from a process we already reported gone.
-    fn push_input(&mut self, i: Input) {
+    /// or a line from a process we already reported gone. True if queued.
+    fn push_input(&mut self, i: Input) -> bool {
         match &i {
             Input::ProcessLine { process, .. } | Input::ProcessLines { process, .. }
-                if !self.processes.contains_key(process) => {}
-            Input::Received { conn, .. } if !self.conns.contains_key(conn) => {}
-            _ => self.inputs.push_back(i),
+                if !self.processes.contains_key(process) =>
+            {
+                false
+            }
+            Input::Received { conn, .. } if !self.conns.contains_key(conn) => false,
+            _ => {
+                self.inputs.push_back(i);
+                true
+            }
+        }
+    }
+
+    /// Pause reading from peers while an API process has a large backlog of
+    /// output (its events are delayed, not dropped), resume when it has
+    /// caught up or after the grace: the mio runtime's rule and log lines.
+    fn check_backlog(&mut self) {
+        let (worst, name) = self
+            .processes
+            .values()
+            .map(|p| (p.queued(), p.name.as_str()))
+            .max_by_key(|(q, _)| *q)
+            .unwrap_or((0, ""));
+        match self.backlog.check(worst, std::time::Instant::now()) {
+            flow::Decision::Stay => {}
+            flow::Decision::Pause => {
+                log::warn!(
+                    "process {name} is {worst} bytes behind: pausing reads from peers until it catches up"
+                );
+                self.gate.set_paused(true);
+            }
+            flow::Decision::Resume { behind } => {
+                if behind {
+                    log::warn!(
+                        "process {name} is still {worst} bytes behind after {:?}: reading from peers for a turn",
+                        flow::BACKLOG_GRACE
+                    );
+                }
+                self.gate.set_paused(false);
+            }
         }
     }
 
@@ -518,7 +595,7 @@ impl Runtime {
         if let Some(state) = self.conns.remove(&id) {
             if let ConnState::Up(c, _) = state {
                 // Wakes the reader (and a writer stuck on a full socket).
-                let _ = c.stream.shutdown(std::net::Shutdown::Both);
+                c.shutdown(&self.gate);
             }
             self.inputs.push_back(Input::Closed { conn: id, reason });
         }
@@ -526,6 +603,8 @@ impl Runtime {
 
     /// Exit path: flush pending socket writes (bounded), then stop children.
     fn finish(&mut self) {
+        // No reader waits for the core any more (the channel still bounds them).
+        self.gate.stop();
         if let Some((_, sink)) = self.record.as_mut() {
             let _ = sink.flush();
         }
@@ -547,7 +626,7 @@ impl Runtime {
         }
         for state in self.conns.values() {
             if let ConnState::Up(c, _) = state {
-                let _ = c.stream.shutdown(std::net::Shutdown::Both);
+                c.shutdown(&self.gate);
             }
         }
         // Give stdin writers a moment to hand over what the core queued last.

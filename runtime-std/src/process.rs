@@ -4,6 +4,7 @@
 //! with the process name, and one writes stdin from a queue so a helper that
 //! never reads can not stall the daemon (ExaBGP wedges there: issues #932, #1034).
 
+use crate::flow::{Gate, BACKLOG_LOW};
 use crate::Msg;
 use bytes::Bytes;
 use oxbgp_core::ProcId;
@@ -35,6 +36,7 @@ pub fn spawn(
     cwd: Option<&str>,
     env: &[(String, String)],
     tx: &SyncSender<Msg>,
+    gate: &Arc<Gate>,
 ) -> io::Result<Process> {
     let mut cmd = oxbgp_runtime_mio::process::command(argv, cwd, env)?;
     let mut child = cmd.spawn()?;
@@ -54,9 +56,10 @@ pub fn spawn(
     }
     if let Some(stdout) = child.stdout.take() {
         let tx = tx.clone();
+        let gate = gate.clone();
         std::thread::Builder::new()
             .name(format!("oxbgp-proc-out-{}", id.0))
-            .spawn(move || read_stdout(id, stdout, tx))?;
+            .spawn(move || read_stdout(id, stdout, tx, &gate))?;
     }
     if let Some(stderr) = child.stderr.take() {
         let name = name.to_string();
@@ -99,21 +102,38 @@ fn write_stdin(
     for data in rx {
         let n = data.len();
         let r = stdin.write_all(&data);
-        queued.fetch_sub(n, Ordering::Relaxed);
+        let before = queued.fetch_sub(n, Ordering::Relaxed);
         if r.is_err() {
             let _ = tx.send(Msg::ProcStdinClosed(id));
             return;
+        }
+        // Caught up enough to end a pause of peer reads: the core loop may be
+        // asleep with nothing else to wake it. If the channel is full it is
+        // busy and checks the backlog after that batch anyway.
+        if before >= BACKLOG_LOW && before - n < BACKLOG_LOW {
+            let _ = tx.try_send(Msg::ProcDrained(id));
         }
     }
 }
 
 /// Split stdout into lines (newline removed, trailing blanks trimmed, as mio).
-fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg>) {
+/// Each read waits for room in the run-ahead budget: a process writing faster
+/// than the core parses is read a slice at a time, as mio does.
+fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg>, gate: &Gate) {
     let mut r = stdout;
     let mut splitter = LineSplitter::default();
     let mut buf = vec![0u8; 16384];
     let mut text = String::new();
+    let send = |input: oxbgp_core::Input| {
+        let bytes = match &input {
+            oxbgp_core::Input::ProcessLines { text, .. } => text.len(),
+            _ => 0,
+        };
+        gate.charge(bytes, None);
+        tx.send(Msg::Read { input, bytes }).is_ok()
+    };
     loop {
+        gate.wait_room();
         match r.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
@@ -122,7 +142,7 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
                 // that cancel out are merged within a read cycle, FORMAT.md §8.2).
                 let too_long = splitter.feed(&buf[..n], &mut text);
                 if let Some(input) = lines_input(id, std::mem::take(&mut text)) {
-                    if tx.send(Msg::Input(input)).is_err() {
+                    if !send(input) {
                         return;
                     }
                 }
@@ -136,7 +156,7 @@ fn read_stdout(id: ProcId, stdout: std::process::ChildStdout, tx: SyncSender<Msg
     }
     splitter.finish(&mut text);
     if let Some(input) = lines_input(id, text) {
-        let _ = tx.send(Msg::Input(input));
+        send(input);
     }
     let _ = tx.send(Msg::ProcStdoutEof(id));
 }
@@ -174,6 +194,15 @@ impl Process {
     /// The writer thread found the pipe broken.
     pub fn stdin_closed(&mut self) {
         self.stdin = None;
+    }
+
+    /// Bytes queued for the process and not written to its pipe yet (none
+    /// once the pipe is broken: they will never be, as mio counts them).
+    pub fn queued(&self) -> usize {
+        if self.stdin.is_none() {
+            return 0;
+        }
+        self.queued.load(Ordering::Relaxed)
     }
 
     pub fn has_pending_writes(&self) -> bool {

@@ -194,3 +194,95 @@ fn transmits_to_a_peer_that_never_reads_do_not_block_the_core_loop() {
     );
     drop(client);
 }
+
+#[test]
+fn run_ahead_bytes_are_released_once_fed_or_dropped_as_stale() {
+    let rt = Runtime::new(Config::default(), settings(), None, None).unwrap();
+    let gate = rt.gate.clone();
+    let tx = rt.sender();
+    // As two reader threads would: charge, then send.
+    gate.charge(10, None);
+    tx.send(Msg::Read {
+        input: Input::Received {
+            conn: ConnId(42),
+            data: Bytes::from_static(b"0123456789"),
+        },
+        bytes: 10,
+    })
+    .unwrap();
+    gate.charge(5, None);
+    tx.send(Msg::Read {
+        input: Input::Control(Control::Command("show neighbor".into())),
+        bytes: 5,
+    })
+    .unwrap();
+    tx.send(Msg::Signal(libc::SIGTERM)).unwrap();
+    assert_eq!(rt.run().unwrap(), 0);
+    assert_eq!(gate.in_flight(), 0);
+}
+
+#[test]
+fn a_reader_held_by_a_pause_leaves_when_the_core_drops_its_connection() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (server, remote) = l.accept().unwrap();
+    let mut rt = Runtime::new(Config::default(), settings(), None, None).unwrap();
+    rt.gate.set_paused(true);
+    rt.on_msg(Msg::Accepted(server, remote));
+    let id = ConnId(ConnId::INCOMING_BASE);
+    client.write_all(b"hello").unwrap();
+    rt.drop_conn(id, "closed".into());
+    // The reader reports its end; without a wake-up from the close it would
+    // wait on the pause forever (the limit only detects that hang).
+    loop {
+        match rt.rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Msg::ReadClosed(c, _)) if c == id => break,
+            Ok(_) => {}
+            Err(e) => panic!("the paused reader never left: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_process_far_behind_pauses_peer_reads_until_its_pipe_is_gone() {
+    let mut rt = Runtime::new(Config::default(), settings(), None, None).unwrap();
+    let id = ProcId(7);
+    // A process that never reads its input.
+    rt.execute(Output::Spawn {
+        process: id,
+        name: "sleeper".into(),
+        argv: vec!["sleep".into(), "60".into()],
+        cwd: None,
+        env: Vec::new(),
+    });
+    assert!(rt.processes.contains_key(&id), "sleep did not start");
+    rt.check_backlog();
+    assert!(!rt.backlog.paused());
+    // One write larger than the high mark: the stdin writer is stuck in it.
+    rt.execute(Output::WriteProcess {
+        process: id,
+        data: Bytes::from(vec![b'x'; flow::BACKLOG_HIGH + 1]),
+    });
+    rt.check_backlog();
+    assert!(rt.backlog.paused());
+    assert!(!rt.gate.peer_may_read(&mut rt.gate.reader_turn()));
+    // The process dies: its queue will never be written, it no longer holds
+    // the peers back (as mio counts a broken pipe).
+    if let Some(p) = rt.processes.get_mut(&id) {
+        p.signal(libc::SIGKILL);
+        let _ = p.child.wait();
+    }
+    loop {
+        match rt.rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(m @ Msg::ProcStdinClosed(_)) => {
+                rt.on_msg(m);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => panic!("the stdin writer never reported the broken pipe: {e:?}"),
+        }
+    }
+    rt.check_backlog();
+    assert!(!rt.backlog.paused());
+    assert!(rt.gate.peer_may_read(&mut rt.gate.reader_turn()));
+}
