@@ -384,7 +384,7 @@ pub fn push_attributes(out: &mut String, attrs: &Attributes, aigp: bool) {
             }
             Attribute::Raw(r)
                 if r.code == crate::wire::attribute::code::IPV6_EXTENDED_COMMUNITIES
-                    && r.data.len().is_multiple_of(20) =>
+                    && r.data.len() % 20 == 0 =>
             {
                 let mut v: Vec<&[u8]> = r.data.chunks(20).collect();
                 v.sort_unstable();

@@ -253,7 +253,7 @@ fn push_raw(out: &mut String, r: &RawAttribute) -> bool {
             }
             out.truncate(mark);
         }
-        code::IPV6_EXTENDED_COMMUNITIES if r.data.len().is_multiple_of(20) => {
+        code::IPV6_EXTENDED_COMMUNITIES if r.data.len() % 20 == 0 => {
             // RFC 5701: 20-octet communities; ExaBGP prints each as its
             // 160-bit integer and a string.
             let mut v: Vec<&[u8]> = r.data.chunks(20).collect();
@@ -357,7 +357,7 @@ pub(crate) fn prefix_sid_text(d: &[u8]) -> Option<String> {
         let v = rest.get(3..3 + len)?;
         match t {
             1 if len == 7 => index = Some(u32::from_be_bytes([v[3], v[4], v[5], v[6]])),
-            3 if len >= 2 && (len - 2).is_multiple_of(6) => {
+            3 if len >= 2 && (len - 2) % 6 == 0 => {
                 for c in v[2..].chunks(6) {
                     let base = (c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32;
                     let range = (c[3] as u32) << 16 | (c[4] as u32) << 8 | c[5] as u32;
@@ -395,7 +395,7 @@ fn prefix_sid(d: &[u8]) -> Option<String> {
                 let idx = u32::from_be_bytes([v[3], v[4], v[5], v[6]]);
                 parts.push(format!("\"sr-label-index\": {idx}"));
             }
-            3 if len >= 2 && (len - 2).is_multiple_of(6) => {
+            3 if len >= 2 && (len - 2) % 6 == 0 => {
                 let srgbs: Vec<String> = v[2..]
                     .chunks(6)
                     .map(|c| {

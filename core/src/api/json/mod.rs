@@ -274,10 +274,10 @@ mod never_panic {
         fn decode_never_panics(body: Vec<u8>, kind: u8) -> bool {
             let mut msg = vec![0xFFu8; 16];
             msg.extend_from_slice(&((body.len() + 19) as u16).to_be_bytes());
-            msg.push(if kind.is_multiple_of(2) { 2 } else { 1 });
+            msg.push(if kind % 2 == 0 { 2 } else { 1 });
             msg.extend_from_slice(&body);
             let hex: String = msg.iter().map(|b| format!("{b:02X}")).collect();
-            let k = if kind.is_multiple_of(2) { crate::api::decode::DecodeKind::Update } else { crate::api::decode::DecodeKind::Open };
+            let k = if kind % 2 == 0 { crate::api::decode::DecodeKind::Update } else { crate::api::decode::DecodeKind::Open };
             for f in families() {
                 let _ = crate::api::decode::decode(k, Some(f), &hex);
             }
