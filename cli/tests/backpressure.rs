@@ -14,6 +14,7 @@ use oxbgp_core::wire::update::pack_announce;
 use oxbgp_core::wire::{CodecContext, Family};
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -88,6 +89,48 @@ fn a_slow_json_monitor_loses_no_update_on_std() {
     a_slow_json_monitor_loses_no_update("std");
 }
 
+/// A daemon (`runtime`) with a JSON process `run` receiving parsed UPDATEs,
+/// and an established session to it from a peer with `hold` seconds of hold
+/// time. Returns the daemon, the peer's socket and the daemon's log file.
+fn session(runtime: &str, d: &Path, run: &str, hold: u16) -> (Daemon, TcpStream, PathBuf) {
+    let port = free_port("127.0.0.5");
+    let conf = d.join("monitor.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "process monitor {{\n  run {run};\n  encoder json;\n}}\n\
+             neighbor 127.0.0.1 {{\n  router-id 10.0.0.5;\n  local-address 127.0.0.5;\n  \
+             local-as 65005;\n  peer-as 65001;\n  passive;\n  family {{ ipv4 unicast; }}\n  \
+             api {{\n    processes [ monitor ];\n    receive {{ parsed; update; }}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let log_path = d.join("oxbgp.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = Command::new(BIN)
+        .args(["run", "--runtime", runtime])
+        .arg(&conf)
+        .env("exabgp_tcp_port", port.to_string())
+        .env("exabgp_tcp_bind", "127.0.0.5")
+        // Not the 2.5M route lines: the log is read while waiting.
+        .env("RUST_LOG", "info,routes=off")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let daemon = Daemon(child);
+    let addr: SocketAddr = format!("127.0.0.5:{port}").parse().unwrap();
+    let mut s = connect(addr);
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&open_msg(4, 65001, hold, [10, 0, 0, 1]))
+        .unwrap();
+    read_until(&mut s, 1);
+    s.write_all(&keepalive()).unwrap();
+    read_until(&mut s, 4);
+    (daemon, s, log_path)
+}
+
 fn a_slow_json_monitor_loses_no_update(runtime: &str) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let d = scratch("cli", &format!("backpressure-{runtime}"));
@@ -115,43 +158,10 @@ fn a_slow_json_monitor_loses_no_update(runtime: &str) {
         ),
     )
     .unwrap();
-    let port = free_port("127.0.0.5");
-    let conf = d.join("monitor.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "process monitor {{\n  run python3 {};\n  encoder json;\n}}\n\
-             neighbor 127.0.0.1 {{\n  router-id 10.0.0.5;\n  local-address 127.0.0.5;\n  \
-             local-as 65005;\n  peer-as 65001;\n  passive;\n  family {{ ipv4 unicast; }}\n  \
-             api {{\n    processes [ monitor ];\n    receive {{ parsed; update; }}\n  }}\n}}\n",
-            monitor.display()
-        ),
-    )
-    .unwrap();
-    let log_path = d.join("oxbgp.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let child = Command::new(BIN)
-        .args(["run", "--runtime", runtime])
-        .arg(&conf)
-        .env("exabgp_tcp_port", port.to_string())
-        .env("exabgp_tcp_bind", "127.0.0.5")
-        // Not the 2.5M route lines: the log is read while waiting.
-        .env("RUST_LOG", "info,routes=off")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let _daemon = Daemon(child);
+    // Built first: the monitor's 3 s start when the daemon starts.
     let table = updates();
-
-    let addr: SocketAddr = format!("127.0.0.5:{port}").parse().unwrap();
-    let mut s = connect(addr);
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(&open_msg(4, 65001, 90, [10, 0, 0, 1])).unwrap();
-    read_until(&mut s, 1);
-    s.write_all(&keepalive()).unwrap();
-    read_until(&mut s, 4);
+    let (_daemon, mut s, log_path) =
+        session(runtime, &d, &format!("python3 {}", monitor.display()), 90);
     // Blocks while the daemon pauses reading: that is the point.
     s.write_all(&table).unwrap();
 
@@ -174,6 +184,71 @@ fn a_slow_json_monitor_loses_no_update(runtime: &str) {
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(log.contains("pausing reads from peers"), "{runtime}: {log}");
     assert!(!log.contains("dropping further output"), "{runtime}: {log}");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_process_that_never_reads_does_not_expire_sessions_on_mio() {
+    a_process_that_never_reads_does_not_expire_sessions("mio");
+}
+
+#[test]
+fn a_process_that_never_reads_does_not_expire_sessions_on_std() {
+    a_process_that_never_reads_does_not_expire_sessions("std");
+}
+
+/// A pause lasts 2 s at most, then peers get a turn of reading: with a 3 s
+/// hold time and a process that never reads, a pause without that end
+/// would starve the session of the UPDATEs that keep it alive.
+fn a_process_that_never_reads_does_not_expire_sessions(runtime: &str) {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let d = scratch("cli", &format!("never-reads-{runtime}"));
+    // Never reads its input; leaves when the daemon is gone (even killed).
+    let never = d.join("never.py");
+    std::fs::write(
+        &never,
+        "import os, time\n\
+         parent = os.getppid()\n\
+         while os.getppid() == parent:\n\
+         \x20   time.sleep(0.2)\n",
+    )
+    .unwrap();
+    let table = updates();
+    let (_daemon, mut s, log_path) =
+        session(runtime, &d, &format!("python3 {}", never.display()), 3);
+    // The table, then keepalives, from a thread: the write blocks for as long
+    // as the daemon does not read (it ends with the daemon's socket).
+    let mut w = s.try_clone().unwrap();
+    std::thread::spawn(move || {
+        if w.write_all(&table).is_err() {
+            return;
+        }
+        while w.write_all(&keepalive()).is_ok() {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    });
+    // Three pauses ended by the grace: 6 s without the process reading, two
+    // hold times.
+    let turns = "reading from peers for a turn";
+    let end = Instant::now() + Duration::from_secs(120);
+    let log = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if log.matches(turns).count() >= 3 {
+            break log;
+        }
+        assert!(
+            !log.contains("Hold timer expired") && Instant::now() < end,
+            "{runtime}: no third turn; daemon log:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(log.contains("pausing reads from peers"), "{runtime}: {log}");
+    assert!(!log.contains("Hold timer expired"), "{runtime}: {log}");
+    assert!(!log.contains("peer 127.0.0.1 down"), "{runtime}: {log}");
+    // Still established: the daemon's next KEEPALIVE arrives (a NOTIFICATION
+    // would be followed by the close, and this read would fail).
+    read_until(&mut s, 4);
     drop(s);
     let _ = std::fs::remove_dir_all(&d);
 }
