@@ -659,6 +659,20 @@ impl Runtime {
     }
 }
 
+impl Drop for Runtime {
+    /// A runtime dropped without running to its end (an embedder, a test)
+    /// leaves no reader waiting on the gate for a core that is gone, and no
+    /// connection held open by its threads' handles.
+    fn drop(&mut self) {
+        self.gate.stop();
+        for state in self.conns.values() {
+            if let ConnState::Up(c, _) = state {
+                c.shutdown(&self.gate);
+            }
+        }
+    }
+}
+
 fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates

@@ -286,3 +286,21 @@ fn a_process_far_behind_pauses_peer_reads_until_its_pipe_is_gone() {
     assert!(!rt.backlog.paused());
     assert!(rt.gate.peer_may_read(&mut rt.gate.reader_turn()));
 }
+
+#[test]
+fn a_dropped_runtime_closes_its_connections_even_with_reads_paused() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (server, remote) = l.accept().unwrap();
+    let mut rt = Runtime::new(Config::default(), settings(), None, None).unwrap();
+    rt.gate.set_paused(true);
+    rt.on_msg(Msg::Accepted(server, remote));
+    drop(rt);
+    // The reader and writer threads hold the socket too: without the
+    // shutdown the peer would never see the end (the limit detects a hang).
+    client
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut buf = Vec::new();
+    assert!(std::io::Read::read_to_end(&mut client, &mut buf).is_ok());
+}
