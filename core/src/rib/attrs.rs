@@ -1,7 +1,14 @@
 //! Interned route attribute sets. Most tables share a handful of attribute sets
 //! among very many prefixes, so each route stores a 4-byte [`AttrId`] and the
-//! set itself is stored once. Lookups use a hash map; ids are handed out in
-//! insertion order, so nothing about output order depends on hashing.
+//! set itself is stored once. Lookups use a hash map; nothing about output
+//! order depends on ids or hashing.
+//!
+//! Sets are counted ([`AttrTable::retain`], [`AttrTable::release`]): one no
+//! route uses any more is freed by the next [`AttrTable::collect`] and its id
+//! reused, so a long-running feed whose attributes keep changing (a MED that
+//! follows a health check, FlowSpec rules with new rates) does not grow the
+//! table for ever. Freeing waits for `collect` because the batches of a drain
+//! still name the sets their routes had.
 
 use super::out::KeyHasher;
 use crate::config::NextHop;
@@ -22,9 +29,20 @@ pub struct RouteAttributes {
     pub next_hop: NextHop,
 }
 
+/// `refs` value of a freed id (waiting in `free` for reuse).
+const FREED: u32 = u32::MAX;
+
 #[derive(Debug, Default)]
 pub struct AttrTable {
     sets: Vec<Arc<RouteAttributes>>,
+    /// Users of each set, or FREED.
+    refs: Vec<u32>,
+    /// Ids whose count fell to zero since the last `collect`.
+    dead: Vec<u32>,
+    /// Freed ids, reused first.
+    free: Vec<u32>,
+    /// What a freed id points at (its set's memory is released).
+    empty: Option<Arc<RouteAttributes>>,
     /// The multiply-rotate hasher of the Adj-RIB-Out index: attribute sets
     /// are hashed on every route of an API feed, SipHash was a visible cost.
     index: HashMap<Arc<RouteAttributes>, AttrId, BuildHasherDefault<KeyHasher>>,
@@ -50,9 +68,8 @@ impl AttrTable {
             self.last = Some(*id);
             return *id;
         }
-        let id = AttrId(self.sets.len() as u32);
         let a = Arc::new(a);
-        self.sets.push(a.clone());
+        let id = self.store(a.clone());
         self.index.insert(a, id);
         self.last = Some(id);
         id
@@ -79,17 +96,86 @@ impl AttrTable {
             self.last = Some(id);
             return id;
         }
-        let id = AttrId(self.sets.len() as u32);
-        self.sets.push(a.clone());
+        let id = self.store(a.clone());
         self.index.insert(a.clone(), id);
         self.last = Some(id);
         id
+    }
+
+    /// A new set under a freed id, or a new one; no user yet.
+    fn store(&mut self, a: Arc<RouteAttributes>) -> AttrId {
+        match self.free.pop() {
+            Some(i) => {
+                self.sets[i as usize] = a;
+                self.refs[i as usize] = 0;
+                AttrId(i)
+            }
+            None => {
+                self.sets.push(a);
+                self.refs.push(0);
+                AttrId(self.sets.len() as u32 - 1)
+            }
+        }
+    }
+
+    /// One more route (or queued change) uses `id`.
+    pub fn retain(&mut self, id: AttrId) {
+        self.refs[id.0 as usize] += 1;
+    }
+
+    /// One user of `id` fewer; unused, it is freed by the next [`Self::collect`].
+    pub fn release(&mut self, id: AttrId) {
+        let r = &mut self.refs[id.0 as usize];
+        debug_assert!(
+            *r != 0 && *r != FREED,
+            "attribute set {id:?} released too often"
+        );
+        *r = r.saturating_sub(1);
+        if *r == 0 {
+            self.dead.push(id.0);
+        }
+    }
+
+    /// Free the sets nobody took back since their count fell to zero.
+    pub fn collect(&mut self) {
+        if self.dead.is_empty() {
+            return;
+        }
+        let empty = self
+            .empty
+            .get_or_insert_with(|| {
+                Arc::new(RouteAttributes {
+                    attributes: Attributes::new(),
+                    next_hop: NextHop::None,
+                })
+            })
+            .clone();
+        for i in std::mem::take(&mut self.dead) {
+            // Retained again since, or already freed (listed twice).
+            if self.refs[i as usize] != 0 {
+                continue;
+            }
+            let set = std::mem::replace(&mut self.sets[i as usize], empty.clone());
+            self.index.remove(&*set);
+            self.refs[i as usize] = FREED;
+            self.free.push(i);
+            if self.last == Some(AttrId(i)) {
+                self.last = None;
+            }
+        }
+    }
+
+    /// Sets in use or waiting for [`Self::collect`].
+    pub fn live(&self) -> usize {
+        self.sets.len() - self.free.len()
     }
 
     pub fn get(&self, id: AttrId) -> &RouteAttributes {
         &self.sets[id.0 as usize]
     }
 
+    /// One past the largest id handed out (freed ids included): the size of
+    /// a vector indexed by id.
     pub fn len(&self) -> usize {
         self.sets.len()
     }

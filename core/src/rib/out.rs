@@ -201,6 +201,12 @@ fn key_hash(family: Family, key: &Key) -> u32 {
 
 const NONE: u32 = u32::MAX;
 
+/// The attribute set a slot counts as a user of: its announcement's, or its
+/// queued withdrawal's when that carries attributes.
+fn held_attr(s: &Slot) -> Option<AttrId> {
+    (s.has(ENTRY) || s.has(WITHDRAW_ATTR)).then_some(s.attr)
+}
+
 /// The bucket of a [`key_hash`] in a table of `mask + 1` buckets: its low 6
 /// bits stay the low bits (neighbouring prefixes, neighbouring buckets), the
 /// rest is mixed again to spread the runs of 64.
@@ -277,6 +283,8 @@ pub struct AdjRibOut {
     /// The slot is queued twice; its first visit sends this older version,
     /// unless its group would go out after the replacement's (see `drain`).
     superseded: HashMap<u32, (AttrId, Labels)>,
+    /// [`Groups`]' attribute-set index, kept between drains (all NONE).
+    group_index: Vec<u32>,
 }
 
 /// ExaBGP sorts the NLRI of one UPDATE by their index: path id, then the packed
@@ -363,15 +371,28 @@ fn batches(
 struct Groups {
     groups: Vec<(AttrId, FamilyGroups)>,
     /// Attribute ids are dense: a vector maps them to their group, or NONE.
+    /// It outlives the drain ([`AdjRibOut::group_index`]): only the entries
+    /// used are reset, so a drain costs what it sends, not the table's number
+    /// of attribute sets (an API feed drains after every read).
     index: Vec<u32>,
 }
 
 impl Groups {
-    fn new(attribute_sets: usize) -> Self {
+    /// `index`: all NONE, as [`Self::finish`] leaves it.
+    fn new(mut index: Vec<u32>, attribute_sets: usize) -> Self {
+        index.resize(attribute_sets, NONE);
         Groups {
             groups: Vec::new(),
-            index: vec![NONE; attribute_sets],
+            index,
         }
+    }
+
+    /// The groups in order, and the index reset to all NONE.
+    fn finish(mut self) -> (Vec<(AttrId, FamilyGroups)>, Vec<u32>) {
+        for (attr, _) in &self.groups {
+            self.index[attr.0 as usize] = NONE;
+        }
+        (self.groups, self.index)
     }
 
     /// Where `attr`'s group goes out, if it has one yet.
@@ -405,11 +426,17 @@ impl AdjRibOut {
             labels: HashMap::new(),
             queue: Vec::new(),
             superseded: HashMap::new(),
+            group_index: Vec::new(),
         }
     }
 
     pub fn attributes(&self, id: AttrId) -> &RouteAttributes {
         self.attrs.get(id)
+    }
+
+    /// Attribute sets in use (or released since the last drain).
+    pub fn attribute_sets(&self) -> usize {
+        self.attrs.live()
     }
 
     /// Intern an attribute set once for many announcements ([`Self::announce_id`]).
@@ -544,6 +571,10 @@ impl AdjRibOut {
             }
         }
         self.clear_labels(i);
+        if let Some(a) = held_attr(&self.slots[i as usize]) {
+            // (A withdrawal with attributes dropped by `session_down`.)
+            self.attrs.release(a);
+        }
         let s = &mut self.slots[i as usize];
         s.state = 0;
         s.chain = NONE;
@@ -591,10 +622,15 @@ impl AdjRibOut {
             return false;
         }
         let replaced = s.state & QUEUED == QUEUED_ANNOUNCE && s.has(ENTRY) && s.attr != attr;
+        let held = held_attr(s);
+        self.attrs.retain(attr);
         if replaced && !self.superseded.contains_key(&i) {
+            // The older version keeps its set's count.
             let old = (s.attr, self.take_labels(i));
             self.superseded.insert(i, old);
             self.queue.push(i);
+        } else if let Some(old) = held {
+            self.attrs.release(old);
         }
         self.set_labels(i, labels);
         let s = &mut self.slots[i as usize];
@@ -614,8 +650,17 @@ impl AdjRibOut {
         let i = self.slot_for(family, key);
         // A superseded announcement is cancelled too (ExaBGP would still send
         // it; the withdrawal must win).
-        self.superseded.remove(&i);
+        if let Some((old, _)) = self.superseded.remove(&i) {
+            self.attrs.release(old);
+        }
         self.clear_labels(i);
+        let held = held_attr(&self.slots[i as usize]);
+        if let Some(a) = attr {
+            self.attrs.retain(a);
+        }
+        if let Some(old) = held {
+            self.attrs.release(old);
+        }
         let s = &mut self.slots[i as usize];
         s.state &= !(ENTRY | WITHDRAW_ATTR);
         if let Some(a) = attr {
@@ -627,6 +672,9 @@ impl AdjRibOut {
 
     /// Forget every route (`clear adj-rib out`); nothing is sent.
     pub fn clear(&mut self) {
+        // No route names a set any more (and no batch is pending).
+        self.attrs = AttrTable::new();
+        self.group_index.clear();
         self.slots.clear();
         self.free.clear();
         self.buckets = Vec::new();
@@ -639,13 +687,17 @@ impl AdjRibOut {
     /// The session went down: pending changes are dropped; with adj-rib-out on
     /// the announcements stay, to be re-sent on the next establishment.
     pub fn session_down(&mut self) {
-        self.superseded.clear();
+        for (_, (old, _)) in std::mem::take(&mut self.superseded) {
+            self.attrs.release(old);
+        }
         let queue = std::mem::take(&mut self.queue);
         for i in queue {
             let s = &mut self.slots[i as usize];
             s.state &= !QUEUED;
-            if !self.cache {
+            if !self.cache && s.has(ENTRY) {
                 s.state &= !ENTRY;
+                let a = s.attr;
+                self.attrs.release(a);
                 self.clear_labels(i);
             }
             self.release_if_unused(i);
@@ -703,10 +755,13 @@ impl AdjRibOut {
     /// order. With `group_updates`, IPv4 unicast and MVPN NLRI sharing an
     /// attribute set form one batch; every other NLRI gets its own.
     pub fn drain(&mut self, include_withdraw: bool, group_updates: bool) -> Vec<Batch> {
+        // Sets released since the last drain: its batches are encoded by now.
+        self.attrs.collect();
         let queue = std::mem::take(&mut self.queue);
         let mut withdraws: Vec<(Family, Option<AttrId>, Vec<Nlri>)> = Vec::new();
         let mut wd_index: HashMap<(Family, Option<AttrId>), usize> = HashMap::new();
-        let mut groups = Groups::new(self.attrs.len());
+        let scratch = std::mem::take(&mut self.group_index);
+        let mut groups = Groups::new(scratch, self.attrs.len());
         for &i in &queue {
             let cache = self.cache;
             // (Almost always empty: skip the lookup per route.)
@@ -741,6 +796,8 @@ impl AdjRibOut {
                 if goes_first {
                     groups.add(attr, s.family, to_nlri(&s.key, labels.as_deref()));
                 }
+                // (Freed by the next drain's `collect`, after this batch.)
+                self.attrs.release(attr);
                 continue;
             }
             let s = &mut self.slots[i as usize];
@@ -750,6 +807,9 @@ impl AdjRibOut {
             if q == QUEUED_WITHDRAW {
                 let attr = s.has(WITHDRAW_ATTR).then_some(s.attr);
                 s.state &= !WITHDRAW_ATTR;
+                if let Some(a) = attr {
+                    self.attrs.release(a);
+                }
                 if include_withdraw {
                     let at = *wd_index.entry((family, attr)).or_insert_with(|| {
                         withdraws.push((family, attr, Vec::new()));
@@ -766,6 +826,7 @@ impl AdjRibOut {
                 groups.add(s.attr, family, to_nlri(&s.key, labels));
                 if !cache {
                     s.state &= !ENTRY;
+                    self.attrs.release(s.attr);
                     if !self.labels.is_empty() {
                         self.labels.remove(&i);
                     }
@@ -788,7 +849,9 @@ impl AdjRibOut {
                 }));
             }
         }
-        for (attr, fams) in groups.groups {
+        let (groups, scratch) = groups.finish();
+        self.group_index = scratch;
+        for (attr, fams) in groups {
             for (family, nlri) in fams {
                 batches(family, attr, nlri, group_updates, &mut out);
             }
@@ -1040,6 +1103,57 @@ mod tests {
         );
     }
 
+    /// A feed whose attributes keep changing (a MED following a health
+    /// check) does not grow the attribute table: a set is freed with its last
+    /// route, and its id reused.
+    #[test]
+    fn attribute_sets_are_freed_with_their_last_route() {
+        for cache in [true, false] {
+            let mut rib = AdjRibOut::new(cache);
+            for med in 0..10_000 {
+                rib.announce(V4, p4("10.0.0.0", 24), attrs(med));
+                rib.announce(V4, p4("10.0.1.0", 24), attrs(med / 2));
+                let b = rib.drain(true, true);
+                // The batches still read their sets (freed by the next drain).
+                for batch in &b {
+                    if let Batch::Announce { attr, .. } = batch {
+                        let _ = rib.attributes(*attr);
+                    }
+                }
+                assert!(
+                    rib.attribute_sets() <= 4,
+                    "{cache} {med}: {}",
+                    rib.attribute_sets()
+                );
+            }
+            assert!(rib.attrs.len() <= 4, "ids are reused: {}", rib.attrs.len());
+            rib.withdraw(V4, p4("10.0.0.0", 24));
+            rib.withdraw(V4, p4("10.0.1.0", 24));
+            rib.drain(true, true);
+            rib.drain(true, true);
+            assert_eq!(rib.attribute_sets(), 0);
+        }
+    }
+
+    /// A batch names the set its routes had when drained, even when the
+    /// routes moved on before the UPDATE was built.
+    #[test]
+    fn a_drained_batch_keeps_its_attributes_until_the_next_drain() {
+        let mut rib = AdjRibOut::new(true);
+        rib.announce(V4, p4("10.0.0.0", 24), attrs(1));
+        let b = rib.drain(true, true);
+        rib.announce(V4, p4("10.0.0.0", 24), attrs(2));
+        let Batch::Announce { attr, .. } = b[0] else {
+            panic!("{b:?}")
+        };
+        assert_eq!(*rib.attributes(attr), attrs(1));
+        rib.drain(true, true);
+        // Set 1 is free now; a new set takes its id.
+        rib.announce(V4, p4("10.0.1.0", 24), attrs(3));
+        assert_eq!(*rib.attributes(attr), attrs(3));
+        assert_eq!(rib.attribute_sets(), 2);
+    }
+
     #[test]
     fn replay_after_reconnect_only_with_cache() {
         for cache in [true, false] {
@@ -1166,6 +1280,38 @@ mod model_tests {
     #[test]
     fn held_routes_follow_a_map_model() {
         fn prop(ops: Vec<Op>) -> bool {
+            // The same changes without adj-rib-out: after two drains (the
+            // second frees what the first released) no set is left.
+            let mut uncached = AdjRibOut::new(false);
+            for op in &ops {
+                match *op {
+                    Op::Announce(k, p, l, med) => {
+                        let (f, n) = route(k, p, l);
+                        let mut a = Attributes::new();
+                        a.set(Attribute::Med(med.into()));
+                        uncached.announce(
+                            f,
+                            n,
+                            RouteAttributes {
+                                attributes: a,
+                                next_hop: NextHop::None,
+                            },
+                        );
+                    }
+                    Op::Withdraw(k, p, l) => {
+                        let (f, n) = route(k, p, l);
+                        uncached.withdraw(f, n);
+                    }
+                    Op::Drain => drop(uncached.drain(true, true)),
+                    Op::Down => uncached.session_down(),
+                    Op::Up => uncached.session_up(),
+                }
+            }
+            uncached.drain(true, true);
+            uncached.drain(true, true);
+            if uncached.attribute_sets() != 0 {
+                return false;
+            }
             let mut rib = AdjRibOut::new(true);
             // (family, NLRI without labels) -> (NLRI, MED)
             let mut model: BTreeMap<String, (Family, Nlri, u32)> = BTreeMap::new();
@@ -1217,7 +1363,12 @@ mod model_tests {
                     return false;
                 }
             }
-            true
+            // Attribute sets are freed with their last route: after two
+            // drains only the held routes' sets are left.
+            rib.drain(true, true);
+            rib.drain(true, true);
+            let meds: std::collections::BTreeSet<u32> = model.values().map(|x| x.2).collect();
+            rib.attribute_sets() == meds.len()
         }
         quickcheck::QuickCheck::new()
             .tests(300)
