@@ -63,9 +63,9 @@ fn pfx(s: &str) -> Prefix {
 }
 
 fn prefix_of(r: &Route) -> Prefix {
-    match &r.nlri {
-        Nlri::Prefix { prefix, .. } | Nlri::Labeled { prefix, .. } => *prefix,
-        other => panic!("unexpected nlri {other:?}"),
+    match r.nlri.ip_prefix() {
+        Some(prefix) => *prefix,
+        None => panic!("unexpected nlri {:?}", r.nlri),
     }
 }
 
@@ -339,13 +339,9 @@ fn corpus_vpn_split_and_labels() {
     for r in &n.routes {
         assert_eq!(r.family, Family::IPV4_MPLS_VPN);
         match &r.nlri {
-            Nlri::Labeled {
-                labels,
-                rd: Some(rd),
-                ..
-            } => {
-                assert_eq!(labels.as_slice(), &[1000]);
-                assert_eq!(rd.0, [0, 0, 0xFD, 0xE8, 0, 0, 0, 1]);
+            Nlri::Labeled(l) => {
+                assert_eq!(l.labels.as_slice(), &[1000]);
+                assert_eq!(l.rd.map(|rd| rd.0), Some([0, 0, 0xFD, 0xE8, 0, 0, 0, 1]));
             }
             other => panic!("{other:?}"),
         }

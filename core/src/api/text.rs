@@ -444,12 +444,13 @@ fn nlri_texts(n: &Nlri, family: Family, nh: Option<IpAddr>, announce: bool) -> V
             nh_part(&mut s);
             vec![s]
         }
-        Nlri::Labeled {
-            prefix,
-            labels,
-            rd,
-            path_id,
-        } => {
+        Nlri::Labeled(l) => {
+            let crate::wire::nlri::LabeledPrefix {
+                prefix,
+                labels,
+                rd,
+                path_id,
+            } = &**l;
             let mut s = String::new();
             push_prefix(&mut s, prefix);
             if let Some(id) = path_id {

@@ -79,20 +79,13 @@ fn path_id(has: bool, id: u32) -> Option<u32> {
 pub(crate) fn to_key(nlri: Nlri) -> (Key, Labels) {
     match nlri {
         Nlri::Prefix { prefix, path_id } => (Key::prefix(prefix, path_id), None),
-        Nlri::Labeled {
-            prefix,
-            labels,
-            rd,
-            path_id,
-        } => (
-            Key::Other(Box::new(Nlri::Labeled {
-                prefix,
-                labels: SmallVec::new(),
-                rd,
-                path_id,
-            })),
-            (!labels.is_empty()).then(|| Box::new(labels)),
-        ),
+        Nlri::Labeled(mut l) => {
+            let labels = std::mem::take(&mut l.labels);
+            (
+                Key::Other(Box::new(Nlri::Labeled(l))),
+                (!labels.is_empty()).then(|| Box::new(labels)),
+            )
+        }
         raw @ Nlri::Raw { .. } => (Key::Other(Box::new(raw)), None),
     }
 }
@@ -121,20 +114,11 @@ pub(crate) fn to_nlri(key: &Key, labels: Option<&SmallVec<[Label; 1]>>) -> Nlri 
             path_id: path_id(has_path_id, id),
         },
         Key::Other(ref n) => match (&**n, labels) {
-            (
-                Nlri::Labeled {
-                    prefix,
-                    rd,
-                    path_id,
-                    ..
-                },
-                Some(l),
-            ) => Nlri::Labeled {
-                prefix: *prefix,
-                labels: l.clone(),
-                rd: *rd,
-                path_id: *path_id,
-            },
+            (Nlri::Labeled(k), Some(l)) => {
+                let mut k = k.clone();
+                k.labels = l.clone();
+                Nlri::Labeled(k)
+            }
             (n, _) => n.clone(),
         },
     }
@@ -303,12 +287,13 @@ fn order_key(n: &Nlri) -> (Option<u32>, u8, [u8; 24]) {
             put(&mut k, 0, prefix);
             (*path_id, prefix.len(), k)
         }
-        Nlri::Labeled {
-            prefix,
-            rd,
-            path_id,
-            ..
-        } => {
+        Nlri::Labeled(l) => {
+            let crate::wire::nlri::LabeledPrefix {
+                prefix,
+                rd,
+                path_id,
+                ..
+            } = &**l;
             if let Some(r) = rd {
                 k[..8].copy_from_slice(&r.0);
             }
@@ -1184,11 +1169,13 @@ mod tests {
     fn labels_are_not_part_of_the_key() {
         let mut rib = AdjRibOut::new(true);
         let f = Family::IPV4_MPLS;
-        let l = |label: u32| Nlri::Labeled {
-            prefix: Prefix::new("10.0.0.0".parse().unwrap(), 24).unwrap(),
-            labels: SmallVec::from_slice(&[label]),
-            rd: None,
-            path_id: None,
+        let l = |label: u32| {
+            Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
+                prefix: Prefix::new("10.0.0.0".parse().unwrap(), 24).unwrap(),
+                labels: SmallVec::from_slice(&[label]),
+                rd: None,
+                path_id: None,
+            }))
         };
         rib.announce(f, l(100), attrs(1));
         rib.announce(f, l(200), attrs(1));
@@ -1257,12 +1244,12 @@ mod model_tests {
             ),
             Some(l) => (
                 Family::new(prefix_afi(&prefix), Safi::MPLS),
-                Nlri::Labeled {
+                Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
                     prefix,
                     labels: SmallVec::from_slice(&[100 + u32::from(l)]),
                     rd: None,
                     path_id,
-                },
+                })),
             ),
         }
     }
@@ -1316,9 +1303,7 @@ mod model_tests {
             // (family, NLRI without labels) -> (NLRI, MED)
             let mut model: BTreeMap<String, (Family, Nlri, u32)> = BTreeMap::new();
             let unlabelled = |n: &Nlri| match n {
-                Nlri::Labeled {
-                    prefix, path_id, ..
-                } => format!("{prefix} {path_id:?}"),
+                Nlri::Labeled(l) => format!("{} {:?}", l.prefix, l.path_id),
                 n => format!("{n:?}"),
             };
             for op in ops {

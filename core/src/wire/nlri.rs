@@ -169,13 +169,9 @@ pub enum Nlri {
         path_id: Option<u32>,
     },
     /// Labelled prefix (SAFI 4, RFC 8277) or VPN prefix (SAFI 128, RFC 4364) when
-    /// `rd` is present.
-    Labeled {
-        prefix: Prefix,
-        labels: SmallVec<[Label; 1]>,
-        rd: Option<RouteDistinguisher>,
-        path_id: Option<u32>,
-    },
+    /// `rd` is present. Boxed: inline, this rarer variant made every NLRI 80
+    /// bytes instead of 48 (a full table decodes, queues and sorts millions).
+    Labeled(Box<LabeledPrefix>),
     /// A family whose NLRI the codec does not structure (flowspec, EVPN,
     /// VPLS, BGP-LS, MUP, MVPN, RTC ...). Decoding keeps the **whole** NLRI
     /// field of the MP_REACH / MP_UNREACH attribute as one `Raw` (splitting it
@@ -185,7 +181,31 @@ pub enum Nlri {
     Raw { family: Family, data: Bytes },
 }
 
+/// The content of [`Nlri::Labeled`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LabeledPrefix {
+    pub prefix: Prefix,
+    pub labels: SmallVec<[Label; 1]>,
+    pub rd: Option<RouteDistinguisher>,
+    pub path_id: Option<u32>,
+}
+
 impl Nlri {
+    /// A labelled (or, with `rd`, VPN) prefix.
+    pub fn labeled(
+        prefix: Prefix,
+        labels: SmallVec<[Label; 1]>,
+        rd: Option<RouteDistinguisher>,
+        path_id: Option<u32>,
+    ) -> Nlri {
+        Nlri::Labeled(Box::new(LabeledPrefix {
+            prefix,
+            labels,
+            rd,
+            path_id,
+        }))
+    }
+
     pub fn prefix(prefix: Prefix) -> Nlri {
         Nlri::Prefix {
             prefix,
@@ -196,7 +216,8 @@ impl Nlri {
     /// The RFC 7911 path identifier, if any.
     pub fn path_id(&self) -> Option<u32> {
         match self {
-            Nlri::Prefix { path_id, .. } | Nlri::Labeled { path_id, .. } => *path_id,
+            Nlri::Prefix { path_id, .. } => *path_id,
+            Nlri::Labeled(l) => l.path_id,
             Nlri::Raw { .. } => None,
         }
     }
@@ -204,7 +225,8 @@ impl Nlri {
     /// The IP prefix of a unicast, labelled or VPN NLRI.
     pub fn ip_prefix(&self) -> Option<&Prefix> {
         match self {
-            Nlri::Prefix { prefix, .. } | Nlri::Labeled { prefix, .. } => Some(prefix),
+            Nlri::Prefix { prefix, .. } => Some(prefix),
+            Nlri::Labeled(l) => Some(&l.prefix),
             Nlri::Raw { .. } => None,
         }
     }

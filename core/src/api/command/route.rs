@@ -60,14 +60,13 @@ fn family_words(verb: Verb, args: &str) -> Result<Option<Family>, CommandError> 
 /// MPLS label (checked against 5.0: `route P label L` and `route P rd R label
 /// L` are accepted without next hop, `route P` and `route P rd R` are not).
 fn lacks_next_hop(r: &Route) -> bool {
-    r.next_hop == NextHop::None
-        && !matches!(&r.nlri, Nlri::Labeled { labels, .. } if !labels.is_empty())
+    r.next_hop == NextHop::None && !matches!(&r.nlri, Nlri::Labeled(l) if !l.labels.is_empty())
 }
 
 fn route_prefix(r: &Route) -> String {
-    match &r.nlri {
-        Nlri::Prefix { prefix, .. } | Nlri::Labeled { prefix, .. } => prefix.to_string(),
-        _ => r.family.to_string(),
+    match r.nlri.ip_prefix() {
+        Some(prefix) => prefix.to_string(),
+        None => r.family.to_string(),
     }
 }
 

@@ -5,7 +5,6 @@ use super::*;
 use crate::config::model::{AsnSetting, NeighborConfig, NextHop};
 use crate::wire::attribute::Attribute;
 use crate::wire::family::{Afi, Safi};
-use crate::wire::nlri::Nlri;
 use quickcheck::{QuickCheck, TestResult};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -29,9 +28,9 @@ fn ip(s: &str) -> IpAddr {
 }
 
 fn prefix_of(r: &Route) -> String {
-    match &r.nlri {
-        Nlri::Prefix { prefix, .. } | Nlri::Labeled { prefix, .. } => prefix.to_string(),
-        other => format!("{other:?}"),
+    match r.nlri.ip_prefix() {
+        Some(prefix) => prefix.to_string(),
+        None => format!("{:?}", r.nlri),
     }
 }
 

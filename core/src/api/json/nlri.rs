@@ -97,12 +97,13 @@ pub(crate) fn write_nlri_nh(out: &mut String, n: &Nlri, compact: bool, nh: Optio
             out.push_str(" }");
             true
         }
-        Nlri::Labeled {
-            prefix,
-            labels,
-            rd,
-            path_id,
-        } => {
+        Nlri::Labeled(l) => {
+            let crate::wire::nlri::LabeledPrefix {
+                prefix,
+                labels,
+                rd,
+                path_id,
+            } = &**l;
             out.push_str("{ \"nlri\": \"");
             push_prefix(out, prefix);
             out.push('"');
@@ -237,12 +238,12 @@ mod tests {
         let p = Prefix::truncating("10.0.0.0".parse().unwrap(), 24).unwrap();
         assert_eq!(
             r(
-                Nlri::Labeled {
+                Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
                     prefix: p,
                     labels: smallvec![100],
                     rd: None,
                     path_id: Some(1)
-                },
+                })),
                 false
             ),
             r#"{ "nlri": "10.0.0.0/24", "path-information": "0.0.0.1", "label": [ [100] ] }"#
@@ -250,12 +251,12 @@ mod tests {
         let rd = RouteDistinguisher([0, 0, 0xF7, 0x65, 0, 0, 0, 100]);
         assert_eq!(
             r(
-                Nlri::Labeled {
+                Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
                     prefix: p,
                     labels: smallvec![110, 120],
                     rd: Some(rd),
                     path_id: None
-                },
+                })),
                 false
             ),
             r#"{ "nlri": "10.0.0.0/24", "label": [ [110], [120] ], "rd": "63333:100" }"#

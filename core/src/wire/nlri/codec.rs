@@ -190,12 +190,12 @@ fn decode_structured(
         let prefix = prefix_from_bits(family.afi, b, remaining as u8);
         out.push(match layout {
             NlriLayout::Prefix => Nlri::Prefix { prefix, path_id },
-            _ => Nlri::Labeled {
+            _ => Nlri::Labeled(Box::new(super::LabeledPrefix {
                 prefix,
                 labels,
                 rd,
                 path_id,
-            },
+            })),
         });
     }
     Ok(())
@@ -291,9 +291,10 @@ fn label_count(labels: &[Label], fixed_bits: usize) -> usize {
 pub fn nlri_wire_len(nlri: &Nlri, add_path: bool) -> usize {
     match nlri {
         Nlri::Prefix { prefix, .. } => usize::from(add_path) * 4 + 1 + prefix.wire_octets(),
-        Nlri::Labeled {
-            prefix, labels, rd, ..
-        } => {
+        Nlri::Labeled(l) => {
+            let super::LabeledPrefix {
+                prefix, labels, rd, ..
+            } = &**l;
             let fixed = prefix.len() as usize + if rd.is_some() { 64 } else { 0 };
             let bits = fixed + 24 * label_count(labels, fixed);
             usize::from(add_path) * 4 + 1 + bits.div_ceil(8)
@@ -313,12 +314,13 @@ pub fn encode_nlri(nlri: &Nlri, add_path: bool, out: &mut BytesMut) {
             out.put_u8(prefix.len());
             put_prefix_octets(prefix, out);
         }
-        Nlri::Labeled {
-            prefix,
-            labels,
-            rd,
-            path_id,
-        } => {
+        Nlri::Labeled(l) => {
+            let super::LabeledPrefix {
+                prefix,
+                labels,
+                rd,
+                path_id,
+            } = &**l;
             if add_path {
                 out.put_u32(path_id.unwrap_or(0));
             }

@@ -53,12 +53,12 @@ pub(crate) fn arbitrary_nlri(g: &mut Gen, family: Family, add_path: bool) -> Nlr
         NlriLayout::Prefix => Nlri::Prefix { prefix, path_id },
         layout @ (NlriLayout::Labeled | NlriLayout::Vpn) => {
             let n = 1 + usize::arbitrary(g) % 2;
-            Nlri::Labeled {
+            Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
                 prefix,
                 labels: (0..n).map(|_| arbitrary_label(g)).collect(),
                 rd: (layout == NlriLayout::Vpn).then(|| RouteDistinguisher::arbitrary(g)),
                 path_id,
-            }
+            }))
         }
         NlriLayout::Raw => {
             let len = 1 + usize::arbitrary(g) % 40;
@@ -108,25 +108,20 @@ fn family_of(n: &Nlri) -> (Family, bool) {
             ),
             path_id.is_some(),
         ),
-        Nlri::Labeled {
-            prefix,
-            rd,
-            path_id,
-            ..
-        } => (
+        Nlri::Labeled(l) => (
             Family::new(
-                if prefix.is_ipv4() {
+                if l.prefix.is_ipv4() {
                     Afi::IPV4
                 } else {
                     Afi::IPV6
                 },
-                if rd.is_some() {
+                if l.rd.is_some() {
                     Safi::MPLS_VPN
                 } else {
                     Safi::MPLS
                 },
             ),
-            path_id.is_some(),
+            l.path_id.is_some(),
         ),
         Nlri::Raw { family, .. } => (*family, false),
     }
@@ -273,9 +268,8 @@ fn prefix_errors() {
 fn labels_and_withdraw_label() {
     // Two labels 100 and 200, bottom-of-stack on the second.
     let v = decode_nlri_vec(Family::IPV4_MPLS, false, &hex("48 000640 000C81 0A0003")).unwrap();
-    let Nlri::Labeled { labels, prefix, .. } = &v[0] else {
-        panic!()
-    };
+    let Nlri::Labeled(l) = &v[0] else { panic!() };
+    let (labels, prefix) = (&l.labels, &l.prefix);
     assert_eq!(labels.as_slice(), &[100, 200]);
     assert_eq!(
         *prefix,
@@ -287,9 +281,8 @@ fn labels_and_withdraw_label() {
     // RFC 8277 §2.4: withdraw with the 0x800000 compatibility label.
     let w = hex("70 800000 0000FDE800000001 0A0002");
     let v = decode_nlri_vec(Family::IPV4_MPLS_VPN, false, &w).unwrap();
-    let Nlri::Labeled { labels, rd, .. } = &v[0] else {
-        panic!()
-    };
+    let Nlri::Labeled(l) = &v[0] else { panic!() };
+    let (labels, rd) = (&l.labels, &l.rd);
     assert_eq!(labels.as_slice(), &[WITHDRAW_LABEL]);
     assert_eq!(rd.unwrap().to_string(), "65000:1");
     let mut b = BytesMut::new();
@@ -297,9 +290,9 @@ fn labels_and_withdraw_label() {
     assert_eq!(&b[..], &w[..]);
     // ... and with 0x000000: the stack ends too.
     let v = decode_nlri_vec(Family::IPV4_MPLS, false, &hex("30 000000 0A0002")).unwrap();
-    assert!(matches!(&v[0], Nlri::Labeled { labels, .. } if labels.as_slice() == [0]));
+    assert!(matches!(&v[0], Nlri::Labeled(l) if l.labels.as_slice() == [0]));
     // An empty stack is sent as the withdraw label.
-    let n = Nlri::Labeled {
+    let n = Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
         prefix: Prefix::V4 {
             addr: 0x0A00_0200,
             len: 24,
@@ -307,7 +300,7 @@ fn labels_and_withdraw_label() {
         labels: Default::default(),
         rd: None,
         path_id: None,
-    };
+    }));
     let mut b = BytesMut::new();
     encode_nlri(&n, false, &mut b);
     assert_eq!(&b[..], &hex("30 800000 0A0002")[..]);

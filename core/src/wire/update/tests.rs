@@ -250,15 +250,10 @@ fn golden_vpn_route() {
         r.next_hops,
         vec![IpAddr::V4(Ipv4Addr::new(200, 10, 0, 101))]
     );
-    let Nlri::Labeled {
-        prefix,
-        labels,
-        rd,
-        path_id,
-    } = &r.nlri[0]
-    else {
+    let Nlri::Labeled(l) = &r.nlri[0] else {
         panic!("not labelled")
     };
+    let (prefix, labels, rd, path_id) = (&l.prefix, &l.labels, &l.rd, &l.path_id);
     assert_eq!(*prefix, v4("10.0.0.0/25"));
     assert_eq!(labels.as_slice(), &[1000]);
     assert_eq!(rd.unwrap().to_string(), "65000:1");
@@ -1028,14 +1023,16 @@ fn pack_matches_exabgp_bytes() {
 #[test]
 fn pack_vpn_large_mp_reach_uses_extended_length() {
     let nlri: Vec<Nlri> = (0..100u32)
-        .map(|i| Nlri::Labeled {
-            prefix: Prefix::V4 {
-                addr: 0x0A00_0000 | (i << 8),
-                len: 24,
-            },
-            labels: smallvec![1000 + i],
-            rd: Some(RouteDistinguisher([0, 0, 0xFD, 0xE8, 0, 0, 0, 1])),
-            path_id: None,
+        .map(|i| {
+            Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
+                prefix: Prefix::V4 {
+                    addr: 0x0A00_0000 | (i << 8),
+                    len: 24,
+                },
+                labels: smallvec![1000 + i],
+                rd: Some(RouteDistinguisher([0, 0, 0xFD, 0xE8, 0, 0, 0, 1])),
+                path_id: None,
+            }))
         })
         .collect();
     let mut out = Vec::new();
