@@ -221,26 +221,43 @@ fn run_ahead_bytes_are_released_once_fed_or_dropped_as_stale() {
     assert_eq!(gate.in_flight(), 0);
 }
 
-#[test]
-fn a_reader_held_by_a_pause_leaves_when_the_core_drops_its_connection() {
+/// A runtime with peer reads paused and one accepted connection; the
+/// client end of it.
+fn paused_runtime_with_a_peer() -> (Runtime, TcpStream) {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let mut client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
     let (server, remote) = l.accept().unwrap();
     let mut rt = Runtime::new(Config::default(), settings(), None, None).unwrap();
     rt.gate.set_paused(true);
     rt.on_msg(Msg::Accepted(server, remote));
+    (rt, client)
+}
+
+/// The first message on the runtime's channel that `want` accepts; the 30 s
+/// limit only detects a hang (`what` never happened).
+fn wait_for(rt: &Runtime, what: &str, want: impl Fn(&Msg) -> bool) -> Msg {
+    loop {
+        match rt.rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(m) if want(&m) => return m,
+            Ok(_) => {}
+            Err(e) => panic!("{what}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_reader_held_by_a_pause_leaves_when_the_core_drops_its_connection() {
+    let (mut rt, mut client) = paused_runtime_with_a_peer();
     let id = ConnId(ConnId::INCOMING_BASE);
     client.write_all(b"hello").unwrap();
     rt.drop_conn(id, "closed".into());
     // The reader reports its end; without a wake-up from the close it would
-    // wait on the pause forever (the limit only detects that hang).
-    loop {
-        match rt.rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(Msg::ReadClosed(c, _)) if c == id => break,
-            Ok(_) => {}
-            Err(e) => panic!("the paused reader never left: {e:?}"),
-        }
-    }
+    // wait on the pause forever.
+    wait_for(
+        &rt,
+        "the paused reader never left",
+        |m| matches!(m, Msg::ReadClosed(c, _) if *c == id),
+    );
 }
 
 #[test]
@@ -272,16 +289,12 @@ fn a_process_far_behind_pauses_peer_reads_until_its_pipe_is_gone() {
         p.signal(libc::SIGKILL);
         let _ = p.child.wait();
     }
-    loop {
-        match rt.rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(m @ Msg::ProcStdinClosed(_)) => {
-                rt.on_msg(m);
-                break;
-            }
-            Ok(_) => {}
-            Err(e) => panic!("the stdin writer never reported the broken pipe: {e:?}"),
-        }
-    }
+    let closed = wait_for(
+        &rt,
+        "the stdin writer never reported the broken pipe",
+        |m| matches!(m, Msg::ProcStdinClosed(_)),
+    );
+    rt.on_msg(closed);
     rt.check_backlog();
     assert!(!rt.backlog.paused());
     assert!(rt.gate.peer_may_read(&mut rt.gate.reader_turn()));
@@ -289,12 +302,7 @@ fn a_process_far_behind_pauses_peer_reads_until_its_pipe_is_gone() {
 
 #[test]
 fn a_dropped_runtime_closes_its_connections_even_with_reads_paused() {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let mut client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (server, remote) = l.accept().unwrap();
-    let mut rt = Runtime::new(Config::default(), settings(), None, None).unwrap();
-    rt.gate.set_paused(true);
-    rt.on_msg(Msg::Accepted(server, remote));
+    let (rt, mut client) = paused_runtime_with_a_peer();
     drop(rt);
     // The reader and writer threads hold the socket too: without the
     // shutdown the peer would never see the end (the limit detects a hang).

@@ -444,23 +444,17 @@ fn nlri_texts(n: &Nlri, family: Family, nh: Option<IpAddr>, announce: bool) -> V
             nh_part(&mut s);
             vec![s]
         }
-        Nlri::Labeled(l) => {
-            let crate::wire::nlri::LabeledPrefix {
-                prefix,
-                labels,
-                rd,
-                path_id,
-            } = &**l;
+        Nlri::Labeled(n) => {
             let mut s = String::new();
-            push_prefix(&mut s, prefix);
-            if let Some(id) = path_id {
-                let _ = write!(s, " path-information {}", Ipv4Addr::from(*id));
+            push_prefix(&mut s, &n.prefix);
+            if let Some(id) = n.path_id {
+                let _ = write!(s, " path-information {}", Ipv4Addr::from(id));
             }
             s.push_str(" label ");
-            let ls: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+            let ls: Vec<String> = n.labels.iter().map(|l| l.to_string()).collect();
             push_one_or_list(&mut s, &ls);
             nh_part(&mut s);
-            if let Some(rd) = rd {
+            if let Some(rd) = n.rd {
                 let _ = write!(s, " rd {rd}");
             }
             vec![s]

@@ -280,13 +280,18 @@ pub fn command_tokens(line: &str) -> Result<Vec<Token<'_>>, ConfigError> {
         return Ok(out);
     }
     out.clear();
+    scanned_tokens(line, &mut out)?;
+    Ok(out)
+}
+
+/// The full scanner's words of `line` (quotes, escapes, comments).
+fn scanned_tokens<'a>(line: &'a str, out: &mut Vec<Token<'a>>) -> Result<(), ConfigError> {
     scan(line, true, |item| {
         if let Item::Word(t) = item {
             out.push(t);
         }
         Ok(())
-    })?;
-    Ok(out)
+    })
 }
 
 /// How [`command_tokens_plain`] treats each byte.
@@ -365,12 +370,7 @@ mod tests {
 
     fn slow(line: &str) -> Result<Vec<Token<'_>>, ConfigError> {
         let mut out = Vec::new();
-        scan(line, true, |item| {
-            if let Item::Word(t) = item {
-                out.push(t);
-            }
-            Ok(())
-        })?;
+        scanned_tokens(line, &mut out)?;
         Ok(out)
     }
 

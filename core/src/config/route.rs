@@ -623,12 +623,12 @@ impl RouteAttrs {
             || family.safi == Safi::MPLS
             || family.safi == Safi::MPLS_VPN
         {
-            Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
-                prefix: p,
-                labels: self.labels.clone().unwrap_or_default(),
-                rd: self.rd,
-                path_id: self.path_id,
-            }))
+            Nlri::labeled(
+                p,
+                self.labels.clone().unwrap_or_default(),
+                self.rd,
+                self.path_id,
+            )
         } else {
             Nlri::Prefix {
                 prefix: p,

@@ -288,17 +288,11 @@ fn order_key(n: &Nlri) -> (Option<u32>, u8, [u8; 24]) {
             (*path_id, prefix.len(), k)
         }
         Nlri::Labeled(l) => {
-            let crate::wire::nlri::LabeledPrefix {
-                prefix,
-                rd,
-                path_id,
-                ..
-            } = &**l;
-            if let Some(r) = rd {
+            if let Some(r) = l.rd {
                 k[..8].copy_from_slice(&r.0);
             }
-            put(&mut k, 8, prefix);
-            (*path_id, prefix.len(), k)
+            put(&mut k, 8, &l.prefix);
+            (l.path_id, l.prefix.len(), k)
         }
         Nlri::Raw { data, .. } => {
             let l = data.len().min(24);
@@ -1170,12 +1164,12 @@ mod tests {
         let mut rib = AdjRibOut::new(true);
         let f = Family::IPV4_MPLS;
         let l = |label: u32| {
-            Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
-                prefix: Prefix::new("10.0.0.0".parse().unwrap(), 24).unwrap(),
-                labels: SmallVec::from_slice(&[label]),
-                rd: None,
-                path_id: None,
-            }))
+            Nlri::labeled(
+                Prefix::new("10.0.0.0".parse().unwrap(), 24).unwrap(),
+                SmallVec::from_slice(&[label]),
+                None,
+                None,
+            )
         };
         rib.announce(f, l(100), attrs(1));
         rib.announce(f, l(200), attrs(1));
@@ -1244,12 +1238,12 @@ mod model_tests {
             ),
             Some(l) => (
                 Family::new(prefix_afi(&prefix), Safi::MPLS),
-                Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
+                Nlri::labeled(
                     prefix,
-                    labels: SmallVec::from_slice(&[100 + u32::from(l)]),
-                    rd: None,
+                    SmallVec::from_slice(&[100 + u32::from(l)]),
+                    None,
                     path_id,
-                })),
+                ),
             ),
         }
     }
@@ -1258,6 +1252,33 @@ mod model_tests {
         match p {
             Prefix::V4 { .. } => Afi::IPV4,
             Prefix::V6 { .. } => Afi::IPV6,
+        }
+    }
+
+    /// `op` on `rib`; an announcement's attribute set is its MED.
+    fn apply(rib: &mut AdjRibOut, op: &Op) {
+        match *op {
+            Op::Announce(k, p, l, med) => {
+                let (f, n) = route(k, p, l);
+                let mut a = Attributes::new();
+                a.set(Attribute::Med(med.into()));
+                let next_hop = NextHop::Ip("10.0.0.1".parse().unwrap());
+                rib.announce(
+                    f,
+                    n,
+                    RouteAttributes {
+                        attributes: a,
+                        next_hop,
+                    },
+                );
+            }
+            Op::Withdraw(k, p, l) => {
+                let (f, n) = route(k, p, l);
+                rib.withdraw(f, n);
+            }
+            Op::Drain => drop(rib.drain(true, true)),
+            Op::Down => rib.session_down(),
+            Op::Up => rib.session_up(),
         }
     }
 
@@ -1271,28 +1292,7 @@ mod model_tests {
             // second frees what the first released) no set is left.
             let mut uncached = AdjRibOut::new(false);
             for op in &ops {
-                match *op {
-                    Op::Announce(k, p, l, med) => {
-                        let (f, n) = route(k, p, l);
-                        let mut a = Attributes::new();
-                        a.set(Attribute::Med(med.into()));
-                        uncached.announce(
-                            f,
-                            n,
-                            RouteAttributes {
-                                attributes: a,
-                                next_hop: NextHop::None,
-                            },
-                        );
-                    }
-                    Op::Withdraw(k, p, l) => {
-                        let (f, n) = route(k, p, l);
-                        uncached.withdraw(f, n);
-                    }
-                    Op::Drain => drop(uncached.drain(true, true)),
-                    Op::Down => uncached.session_down(),
-                    Op::Up => uncached.session_up(),
-                }
+                apply(&mut uncached, op);
             }
             uncached.drain(true, true);
             uncached.drain(true, true);
@@ -1307,29 +1307,17 @@ mod model_tests {
                 n => format!("{n:?}"),
             };
             for op in ops {
+                apply(&mut rib, &op);
                 match op {
                     Op::Announce(k, p, l, med) => {
                         let (f, n) = route(k, p, l);
-                        let mut a = Attributes::new();
-                        a.set(Attribute::Med(med.into()));
-                        rib.announce(
-                            f,
-                            n.clone(),
-                            RouteAttributes {
-                                attributes: a,
-                                next_hop: NextHop::Ip("10.0.0.1".parse().unwrap()),
-                            },
-                        );
                         model.insert(format!("{f} {}", unlabelled(&n)), (f, n, med.into()));
                     }
                     Op::Withdraw(k, p, l) => {
                         let (f, n) = route(k, p, l);
                         model.remove(&format!("{f} {}", unlabelled(&n)));
-                        rib.withdraw(f, n);
                     }
-                    Op::Drain => drop(rib.drain(true, true)),
-                    Op::Down => rib.session_down(),
-                    Op::Up => rib.session_up(),
+                    Op::Drain | Op::Down | Op::Up => {}
                 }
                 let mut held: Vec<(Family, Nlri, u32)> = rib
                     .routes()

@@ -439,7 +439,9 @@ impl Speaker {
                         crate::config::AsnSetting::Auto => "auto".into(),
                     };
                     let up = match p.up_since {
-                        Some(t) => py_timedelta(self.now.saturating_since(t).as_secs()),
+                        Some(t) => {
+                            super::show::py_timedelta(self.now.saturating_since(t).as_secs())
+                        }
                         None => "down".into(),
                     };
                     out.push(format!(
@@ -675,17 +677,6 @@ fn py_json(v: &serde_json::Value) -> String {
             format!("{{{}}}", items.join(", "))
         }
         other => other.to_string(),
-    }
-}
-
-/// Python's `str(timedelta(seconds=s))`: `0:00:05`, `1 day, 2:03:04`.
-fn py_timedelta(s: u64) -> String {
-    let (d, r) = (s / 86_400, s % 86_400);
-    let hms = format!("{}:{:02}:{:02}", r / 3600, r % 3600 / 60, r % 60);
-    match d {
-        0 => hms,
-        1 => format!("1 day, {hms}"),
-        d => format!("{d} days, {hms}"),
     }
 }
 

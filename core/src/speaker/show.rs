@@ -36,7 +36,7 @@ fn addpath(send: bool, receive: bool) -> &'static str {
 }
 
 /// Python's `str(timedelta(seconds=s))`: `0:00:05`, `1 day, 2:03:04`.
-fn py_timedelta(s: u64) -> String {
+pub(super) fn py_timedelta(s: u64) -> String {
     let (d, r) = (s / 86_400, s % 86_400);
     let hms = format!("{}:{:02}:{:02}", r / 3600, r % 3600 / 60, r % 60);
     match d {

@@ -97,19 +97,13 @@ pub(crate) fn write_nlri_nh(out: &mut String, n: &Nlri, compact: bool, nh: Optio
             out.push_str(" }");
             true
         }
-        Nlri::Labeled(l) => {
-            let crate::wire::nlri::LabeledPrefix {
-                prefix,
-                labels,
-                rd,
-                path_id,
-            } = &**l;
+        Nlri::Labeled(n) => {
             out.push_str("{ \"nlri\": \"");
-            push_prefix(out, prefix);
+            push_prefix(out, &n.prefix);
             out.push('"');
-            push_path_id(out, *path_id);
+            push_path_id(out, n.path_id);
             out.push_str(", \"label\": [ ");
-            for (i, l) in labels.iter().enumerate() {
+            for (i, l) in n.labels.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -118,7 +112,7 @@ pub(crate) fn write_nlri_nh(out: &mut String, n: &Nlri, compact: bool, nh: Optio
                 out.push(']');
             }
             out.push_str(" ]");
-            if let Some(rd) = rd {
+            if let Some(rd) = n.rd {
                 let _ = write!(out, ", \"rd\": \"{rd}\"");
             }
             out.push_str(" }");
@@ -237,28 +231,12 @@ mod tests {
     fn labelled_and_vpn() {
         let p = Prefix::truncating("10.0.0.0".parse().unwrap(), 24).unwrap();
         assert_eq!(
-            r(
-                Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
-                    prefix: p,
-                    labels: smallvec![100],
-                    rd: None,
-                    path_id: Some(1)
-                })),
-                false
-            ),
+            r(Nlri::labeled(p, smallvec![100], None, Some(1)), false),
             r#"{ "nlri": "10.0.0.0/24", "path-information": "0.0.0.1", "label": [ [100] ] }"#
         );
         let rd = RouteDistinguisher([0, 0, 0xF7, 0x65, 0, 0, 0, 100]);
         assert_eq!(
-            r(
-                Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
-                    prefix: p,
-                    labels: smallvec![110, 120],
-                    rd: Some(rd),
-                    path_id: None
-                })),
-                false
-            ),
+            r(Nlri::labeled(p, smallvec![110, 120], Some(rd), None), false),
             r#"{ "nlri": "10.0.0.0/24", "label": [ [110], [120] ], "rd": "63333:100" }"#
         );
     }

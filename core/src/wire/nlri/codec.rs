@@ -190,12 +190,7 @@ fn decode_structured(
         let prefix = prefix_from_bits(family.afi, b, remaining as u8);
         out.push(match layout {
             NlriLayout::Prefix => Nlri::Prefix { prefix, path_id },
-            _ => Nlri::Labeled(Box::new(super::LabeledPrefix {
-                prefix,
-                labels,
-                rd,
-                path_id,
-            })),
+            _ => Nlri::labeled(prefix, labels, rd, path_id),
         });
     }
     Ok(())
@@ -292,11 +287,8 @@ pub fn nlri_wire_len(nlri: &Nlri, add_path: bool) -> usize {
     match nlri {
         Nlri::Prefix { prefix, .. } => usize::from(add_path) * 4 + 1 + prefix.wire_octets(),
         Nlri::Labeled(l) => {
-            let super::LabeledPrefix {
-                prefix, labels, rd, ..
-            } = &**l;
-            let fixed = prefix.len() as usize + if rd.is_some() { 64 } else { 0 };
-            let bits = fixed + 24 * label_count(labels, fixed);
+            let fixed = l.prefix.len() as usize + if l.rd.is_some() { 64 } else { 0 };
+            let bits = fixed + 24 * label_count(&l.labels, fixed);
             usize::from(add_path) * 4 + 1 + bits.div_ceil(8)
         }
         Nlri::Raw { data, .. } => data.len(),
@@ -314,32 +306,27 @@ pub fn encode_nlri(nlri: &Nlri, add_path: bool, out: &mut BytesMut) {
             out.put_u8(prefix.len());
             put_prefix_octets(prefix, out);
         }
-        Nlri::Labeled(l) => {
-            let super::LabeledPrefix {
-                prefix,
-                labels,
-                rd,
-                path_id,
-            } = &**l;
+        Nlri::Labeled(n) => {
             if add_path {
-                out.put_u32(path_id.unwrap_or(0));
+                out.put_u32(n.path_id.unwrap_or(0));
             }
-            let fixed = prefix.len() as usize + if rd.is_some() { 64 } else { 0 };
-            let n = label_count(labels, fixed);
-            out.put_u8((fixed + 24 * n) as u8);
+            let labels = &n.labels;
+            let fixed = n.prefix.len() as usize + if n.rd.is_some() { 64 } else { 0 };
+            let count = label_count(labels, fixed);
+            out.put_u8((fixed + 24 * count) as u8);
             if labels.is_empty() || (labels.len() == 1 && labels[0] == WITHDRAW_LABEL) {
                 out.put_slice(&[0x80, 0x00, 0x00]);
             } else {
-                for (i, l) in labels.iter().take(n).enumerate() {
-                    let bos = u32::from(i + 1 == n);
+                for (i, l) in labels.iter().take(count).enumerate() {
+                    let bos = u32::from(i + 1 == count);
                     let v = ((l & 0xF_FFFF) << 4) | bos;
                     out.put_slice(&v.to_be_bytes()[1..]);
                 }
             }
-            if let Some(rd) = rd {
+            if let Some(rd) = n.rd {
                 out.put_slice(&rd.0);
             }
-            put_prefix_octets(prefix, out);
+            put_prefix_octets(&n.prefix, out);
         }
         Nlri::Raw { data, .. } => out.put_slice(data),
     }

@@ -53,12 +53,12 @@ pub(crate) fn arbitrary_nlri(g: &mut Gen, family: Family, add_path: bool) -> Nlr
         NlriLayout::Prefix => Nlri::Prefix { prefix, path_id },
         layout @ (NlriLayout::Labeled | NlriLayout::Vpn) => {
             let n = 1 + usize::arbitrary(g) % 2;
-            Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
+            Nlri::labeled(
                 prefix,
-                labels: (0..n).map(|_| arbitrary_label(g)).collect(),
-                rd: (layout == NlriLayout::Vpn).then(|| RouteDistinguisher::arbitrary(g)),
+                (0..n).map(|_| arbitrary_label(g)).collect(),
+                (layout == NlriLayout::Vpn).then(|| RouteDistinguisher::arbitrary(g)),
                 path_id,
-            }))
+            )
         }
         NlriLayout::Raw => {
             let len = 1 + usize::arbitrary(g) % 40;
@@ -292,15 +292,15 @@ fn labels_and_withdraw_label() {
     let v = decode_nlri_vec(Family::IPV4_MPLS, false, &hex("30 000000 0A0002")).unwrap();
     assert!(matches!(&v[0], Nlri::Labeled(l) if l.labels.as_slice() == [0]));
     // An empty stack is sent as the withdraw label.
-    let n = Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
-        prefix: Prefix::V4 {
+    let n = Nlri::labeled(
+        Prefix::V4 {
             addr: 0x0A00_0200,
             len: 24,
         },
-        labels: Default::default(),
-        rd: None,
-        path_id: None,
-    }));
+        Default::default(),
+        None,
+        None,
+    );
     let mut b = BytesMut::new();
     encode_nlri(&n, false, &mut b);
     assert_eq!(&b[..], &hex("30 800000 0A0002")[..]);

@@ -1024,15 +1024,15 @@ fn pack_matches_exabgp_bytes() {
 fn pack_vpn_large_mp_reach_uses_extended_length() {
     let nlri: Vec<Nlri> = (0..100u32)
         .map(|i| {
-            Nlri::Labeled(Box::new(crate::wire::nlri::LabeledPrefix {
-                prefix: Prefix::V4 {
+            Nlri::labeled(
+                Prefix::V4 {
                     addr: 0x0A00_0000 | (i << 8),
                     len: 24,
                 },
-                labels: smallvec![1000 + i],
-                rd: Some(RouteDistinguisher([0, 0, 0xFD, 0xE8, 0, 0, 0, 1])),
-                path_id: None,
-            }))
+                smallvec![1000 + i],
+                Some(RouteDistinguisher([0, 0, 0xFD, 0xE8, 0, 0, 0, 1])),
+                None,
+            )
         })
         .collect();
     let mut out = Vec::new();
